@@ -1,0 +1,90 @@
+"""Typed readers for settings that come from the environment.
+
+Every reader raises `EnvError` with a message that names the variable, so the
+settings module can stop start-up with one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+BROKER_SCHEMES = {"redis", "rediss", "amqp", "amqps", "memory"}
+DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+
+
+class EnvError(ValueError):
+    """A setting in the environment has a value that cannot be used."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise EnvError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise EnvError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise EnvError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_config(url: str, default_sqlite_path: str) -> dict[str, Any]:
+    """Return Django's DATABASES["default"] for DATABASE_URL (SQLite under var/ if empty)."""
+    if not url:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path}
+    scheme = urlsplit(url).scheme
+    if scheme not in DATABASE_SCHEMES:
+        raise EnvError(
+            f"DATABASE_URL scheme {scheme!r} is not supported (use postgres://... or sqlite:///...)"
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise EnvError(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if config["ENGINE"].endswith("postgresql"):
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    elif not config.get("NAME"):
+        raise EnvError("DATABASE_URL sqlite:/// needs a file path")
+    return config
+
+
+def broker_url(url: str) -> str:
+    """Validate CELERY_BROKER_URL; empty means tasks run eagerly in-process."""
+    if not url:
+        return ""
+    scheme = urlsplit(url).scheme
+    if scheme not in BROKER_SCHEMES:
+        raise EnvError(
+            f"CELERY_BROKER_URL scheme {scheme!r} is not supported (use redis://host:port/db)"
+        )
+    return url
