@@ -1,3 +1,12 @@
+"""Storage of captured EPCIS data.
+
+An event is stored once (`Event`, with its full JSON for faithful output) plus one row
+per queryable fact: identifiers by role, business transactions, sources/destinations,
+extension and ILMD fields, sensor reports, persistent dispositions and corrective event
+ids. Rows are written in bulk by `epcis.storage`, never one ORM save per event, and are
+never updated or deleted afterwards.
+"""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -18,3 +27,278 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"API key of {self.user}"
+
+
+class CaptureJob(models.Model):
+    """One captured document: its bytes, who sent it, and how processing went."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    class ErrorBehaviour(models.TextChoices):
+        ROLLBACK = "rollback"
+        PROCEED = "proceed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    media_type = models.CharField(max_length=64)
+    error_behaviour = models.CharField(
+        max_length=8, choices=ErrorBehaviour.choices, default=ErrorBehaviour.ROLLBACK
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    event_count = models.IntegerField(default=0)
+    stored_count = models.IntegerField(default=0)
+    duplicate_count = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    # SBDH, header extensions (e.g. the DSCSA transaction statement) and document metadata.
+    header = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"capture {self.pk} ({self.status})"
+
+
+class DocumentChunk(models.Model):
+    """The captured document's raw bytes, in order, so large bodies stream in and out."""
+
+    capture = models.ForeignKey(CaptureJob, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.IntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["capture", "seq"], name="document_chunk_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.seq} of capture {self.capture_id}"
+
+
+class Event(models.Model):
+    """One stored EPCIS event. `doc` is the event as captured (EPCIS 2.0 JSON form)."""
+
+    # A plain event is stored once per eventID. An error declaration shares the eventID of
+    # the event it corrects and is stored beside it, so the unique key adds its time.
+    dedupe_key = models.CharField(max_length=400, unique=True)
+    event_id = models.CharField(max_length=300, db_index=True)
+    content_hash = models.CharField(max_length=100)
+    type = models.CharField(max_length=200)
+    action = models.CharField(max_length=8, blank=True)
+    event_time = models.DateTimeField()
+    event_time_zone_offset = models.CharField(max_length=6)
+    record_time = models.DateTimeField()
+    biz_step = models.CharField(max_length=300, blank=True)
+    disposition = models.CharField(max_length=300, blank=True)
+    read_point = models.CharField(max_length=300, blank=True)
+    biz_location = models.CharField(max_length=300, blank=True)
+    transformation_id = models.CharField(max_length=300, blank=True)
+    declaration_time = models.DateTimeField(null=True, blank=True)
+    error_reason = models.CharField(max_length=300, blank=True)
+    capture = models.ForeignKey(CaptureJob, on_delete=models.PROTECT, related_name="events")
+    doc = models.JSONField()
+    namespaces = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["event_time"]),
+            models.Index(fields=["record_time"]),
+            models.Index(fields=["biz_step", "event_time"]),
+            models.Index(fields=["biz_location", "event_time"]),
+            models.Index(fields=["read_point", "event_time"]),
+            models.Index(fields=["disposition", "event_time"]),
+            models.Index(fields=["type", "event_time"]),
+            models.Index(fields=["transformation_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class EventCapture(models.Model):
+    """Each capture that delivered an event, first or as a duplicate; it decides who may read it."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT)
+    capture = models.ForeignKey(CaptureJob, on_delete=models.PROTECT)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "event"]), models.Index(fields=["event"])]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} via capture {self.capture_id}"
+
+
+class Role(models.IntegerChoices):
+    EPC = 1, "epcList"
+    PARENT = 2, "parentID"
+    CHILD = 3, "childEPCs"
+    INPUT = 4, "inputEPCList"
+    OUTPUT = 5, "outputEPCList"
+    QUANTITY = 11, "quantityList"
+    CHILD_QUANTITY = 12, "childQuantityList"
+    INPUT_QUANTITY = 13, "inputQuantityList"
+    OUTPUT_QUANTITY = 14, "outputQuantityList"
+
+
+class EventIdentifier(models.Model):
+    """One identifier of an event in one role; `canonical` is the form used for matching."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False)
+    role = models.SmallIntegerField(choices=Role.choices)
+    canonical = models.CharField(max_length=300)
+    quantity = models.FloatField(null=True, blank=True)
+    uom = models.CharField(max_length=4, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["canonical", "role"]),
+            models.Index(fields=["event", "role"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.canonical}"
+
+
+class BizTransaction(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False)
+    type = models.CharField(max_length=300, blank=True)
+    value = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["value", "type"]), models.Index(fields=["event"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.value}".strip()
+
+
+class SourceDestination(models.Model):
+    class Kind(models.TextChoices):
+        SOURCE = "s"
+        DESTINATION = "d"
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False)
+    kind = models.CharField(max_length=1, choices=Kind.choices)
+    type = models.CharField(max_length=300)
+    value = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["value", "kind", "type"]),
+            models.Index(fields=["event"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.type} {self.value}"
+
+
+class ExtensionField(models.Model):
+    """A user extension or ILMD field, flattened: `scope` says where it sits in the event and
+    `inner` whether it is nested below the top level of that scope (the `INNER_` queries)."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False)
+    scope = models.CharField(max_length=16)
+    inner = models.BooleanField(default=False)
+    namespace = models.CharField(max_length=300)
+    name = models.CharField(max_length=200)
+    text = models.TextField(blank=True)
+    number = models.FloatField(null=True, blank=True)
+    time = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name", "namespace", "scope"]),
+            models.Index(fields=["event"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{{{self.namespace}}}{self.name}={self.text}"
+
+
+class SensorReport(models.Model):
+    """One sensorReport with the metadata of its sensorElement folded in."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False)
+    element = models.SmallIntegerField()
+    type = models.CharField(max_length=300, blank=True)
+    device_id = models.CharField(max_length=300, blank=True)
+    data_processing_method = models.CharField(max_length=300, blank=True)
+    biz_rules = models.CharField(max_length=300, blank=True)
+    microorganism = models.CharField(max_length=300, blank=True)
+    chemical_substance = models.CharField(max_length=300, blank=True)
+    exception = models.CharField(max_length=20, blank=True)
+    component = models.CharField(max_length=50, blank=True)
+    time = models.DateTimeField(null=True, blank=True)
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    uom = models.CharField(max_length=4, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+    mean_value = models.FloatField(null=True, blank=True)
+    s_dev = models.FloatField(null=True, blank=True)
+    perc_rank = models.FloatField(null=True, blank=True)
+    perc_value = models.FloatField(null=True, blank=True)
+    string_value = models.TextField(blank=True)
+    boolean_value = models.BooleanField(null=True, blank=True)
+    hex_binary_value = models.TextField(blank=True)
+    uri_value = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["event"]), models.Index(fields=["type", "uom"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.value} {self.uom}".strip()
+
+
+class EventVocabularyValue(models.Model):
+    """Small multi-valued facts: persistent disposition set/unset and corrective event ids."""
+
+    class Kind(models.TextChoices):
+        DISPOSITION_SET = "pds"
+        DISPOSITION_UNSET = "pdu"
+        CORRECTIVE_EVENT = "cor"
+        CERTIFICATION = "cert"
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    value = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["value", "kind"]), models.Index(fields=["event"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
+class VocabularyElement(models.Model):
+    """Master data (EPCClass, Location, ...) from document headers or master-data documents."""
+
+    type = models.CharField(max_length=300)
+    element_id = models.CharField(max_length=300)
+    canonical = models.CharField(max_length=300)
+    attributes = models.JSONField(default=list)
+    children = models.JSONField(default=list)
+    capture = models.ForeignKey(CaptureJob, on_delete=models.PROTECT)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["canonical", "type"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.element_id}"

@@ -40,6 +40,8 @@ class EventError:
     event_id: str | None
     field: str  # JSON path of the member at fault, e.g. "epcList[2]" or "readPoint.id"
     message: str
+    # "warning": a data-integrity signal that does not make the event invalid (see validation).
+    severity: str = "error"
 
 
 @dataclass(slots=True)
@@ -51,7 +53,7 @@ class ParsedEvent:
 
     @property
     def is_valid(self) -> bool:
-        return not self.errors
+        return not any(error.severity == "error" for error in self.errors)
 
 
 @dataclass(slots=True)

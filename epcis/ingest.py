@@ -1,0 +1,163 @@
+"""Ingest a captured document: parse, validate, normalise and store its events in bulk.
+
+The whole document is stored in one transaction. With `rollback` (the default) a single
+invalid event stores nothing; with `proceed` the valid events are stored and each invalid
+one is reported. Either way every error found is reported, not only the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from epcis.identifiers import IdentifierError, canonical
+from epcis.models import CaptureJob, VocabularyElement
+from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
+from epcis.records import EventRecord, event_record
+from epcis.storage import BatchOutcome, run_after_store_hooks, store_batch
+
+BATCH_SIZE = 2000  # events per bulk write: ~10 MB of rows, a few round trips
+
+
+@dataclass(slots=True)
+class IngestResult:
+    event_count: int = 0
+    stored_count: int = 0
+    duplicate_count: int = 0
+    errors: list[EventError] = field(default_factory=list)
+    warnings: list[EventError] = field(default_factory=list)
+    header: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return not self.errors
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a `rollback` document with invalid events."""
+
+
+class TooManyEvents(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The document has more than {limit} events, the capture limit.")
+        self.limit = limit
+
+
+def ingest_document(*, capture: CaptureJob, stream: BinaryIO) -> IngestResult:
+    """Parse `stream` and store its events for `capture`; raise DocumentError if unreadable.
+
+    Nothing is stored when the document is unreadable, too large, or (with `rollback`) has
+    any invalid event.
+    """
+    document = parse_document(stream, capture.media_type)
+    result = IngestResult(header=document_header(document))
+    proceed = capture.error_behaviour == CaptureJob.ErrorBehaviour.PROCEED
+    try:
+        with transaction.atomic():
+            _store_vocabularies(document.vocabularies, capture=capture)
+            _store_events(document, capture=capture, result=result, proceed=proceed)
+            if result.errors and not proceed:
+                raise _Rollback
+    except _Rollback:
+        result.stored_count = result.duplicate_count = 0
+    return result
+
+
+def _store_events(
+    document: ParsedDocument, *, capture: CaptureJob, result: IngestResult, proceed: bool
+) -> None:
+    record_time = timezone.now()
+    for batch in _batches(document.events, result, limit=settings.EPCIS_CAPTURE_LIMIT):
+        if result.errors and not proceed:
+            continue  # keep validating to report every error, but store nothing more
+        outcome = store_batch(batch, capture=capture, record_time=record_time)
+        _account(outcome, result)
+        run_after_store_hooks(outcome.stored, capture=capture)
+
+
+def _batches(
+    events: Iterator[ParsedEvent], result: IngestResult, *, limit: int
+) -> Iterator[list[EventRecord]]:
+    batch: list[EventRecord] = []
+    for parsed in events:
+        result.event_count += 1
+        if result.event_count > limit:
+            raise TooManyEvents(limit)
+        record = _record_or_errors(parsed, result)
+        if record is not None:
+            batch.append(record)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _record_or_errors(parsed: ParsedEvent, result: IngestResult) -> EventRecord | None:
+    for problem in parsed.errors:
+        (result.errors if problem.severity == "error" else result.warnings).append(problem)
+    if not parsed.is_valid:
+        return None
+    try:
+        return event_record(parsed)
+    except (ValueError, KeyError, TypeError) as exc:
+        # Validation should have caught it; report the event rather than fail the document.
+        event_id = parsed.data.get("eventID") if isinstance(parsed.data, dict) else None
+        result.errors.append(EventError(parsed.index, event_id, "", f"cannot be stored: {exc}"))
+        return None
+
+
+def _account(outcome: BatchOutcome, result: IngestResult) -> None:
+    result.stored_count += len(outcome.stored)
+    result.duplicate_count += len(outcome.duplicates)
+    for record, message in outcome.conflicts:
+        event_id = record.doc.get("eventID")
+        result.errors.append(EventError(record.index, event_id, "eventID", message))
+
+
+def document_header(document: ParsedDocument) -> dict[str, Any]:
+    """What a captured document says about itself, kept with the capture job as evidence."""
+    header: dict[str, Any] = {
+        "syntax": document.syntax,
+        "documentType": document.document_type,
+        "schemaVersion": document.schema_version,
+        "creationDate": document.creation_date,
+    }
+    if document.sbdh:
+        header["sbdh"] = document.sbdh
+    if document.header_extensions:
+        header["extensions"] = document.header_extensions
+        header["namespaces"] = document.namespaces
+    return header
+
+
+def _store_vocabularies(vocabularies: list[dict[str, Any]], *, capture: CaptureJob) -> None:
+    elements = [
+        VocabularyElement(
+            type=vocabulary.get("type", ""),
+            element_id=element["id"],
+            canonical=_canonical_or_same(element["id"]),
+            attributes=element.get("attributes", []),
+            children=element.get("children", []),
+            capture=capture,
+            owner_id=capture.owner_id,
+        )
+        for vocabulary in vocabularies
+        for element in vocabulary.get("vocabularyElementList", [])
+    ]
+    VocabularyElement.objects.bulk_create(elements, batch_size=1000)
+
+
+def _canonical_or_same(uri: str) -> str:
+    try:
+        return canonical(uri)
+    except IdentifierError:
+        return uri
+
+
+__all__ = ["DocumentError", "IngestResult", "TooManyEvents", "ingest_document"]

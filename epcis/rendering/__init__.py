@@ -1,0 +1,1 @@
+"""Render stored events as EPCIS documents (JSON-LD and XML)."""

@@ -1,0 +1,245 @@
+"""The shared event validator, over canonical dicts (the XML parser relies on it too)."""
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from epcis.parsing.validation import parse_time, validate_event
+
+OBJECT_EVENT: dict[str, Any] = {
+    "type": "ObjectEvent",
+    "eventTime": "2024-03-04T07:30:00.000+01:00",
+    "eventTimeZoneOffset": "+01:00",
+    "eventID": "urn:uuid:6c0e4a9e-0b1a-4c47-9d3e-2f1f6b0a1001",
+    "epcList": ["urn:epc:id:sgtin:4012345.011111.1001"],
+    "action": "ADD",
+    "bizStep": "commissioning",
+    "readPoint": {"id": "urn:epc:id:sgln:4012345.00001.1"},
+}
+AGGREGATION_EVENT: dict[str, Any] = {
+    "type": "AggregationEvent",
+    "eventTime": "2024-03-04T08:15:00Z",
+    "eventTimeZoneOffset": "+01:00",
+    "parentID": "urn:epc:id:sscc:4012345.0000000001",
+    "childEPCs": ["urn:epc:id:sgtin:4012345.011111.1001"],
+    "action": "ADD",
+}
+SENSOR = {
+    "sensorMetadata": {"time": "2024-03-04T07:00:00+01:00"},
+    "sensorReport": [{"type": "Temperature", "value": 5.2, "uom": "CEL"}],
+}
+NAMESPACES = {"acme": "https://pharma.acme.example/epcis/", "cbvmda": "urn:epcglobal:cbv:mda:"}
+
+
+def changed(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A deep copy of `base` with members replaced; a value of None removes the member."""
+    event = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            event.pop(key, None)
+        else:
+            event[key] = value
+    return event
+
+
+def errors_of(event: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(error.field, error.message) for error in validate_event(event, NAMESPACES, 7)]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        OBJECT_EVENT,
+        AGGREGATION_EVENT,
+        changed(OBJECT_EVENT, epcList=[]),  # an empty epcList is allowed (footnote 1)
+        changed(OBJECT_EVENT, epcList=None, sensorElementList=[SENSOR]),
+        changed(OBJECT_EVENT, ilmd={"cbvmda:lotNumber": "LOT1", "acme:note": {"acme:x": 1}}),
+        changed(AGGREGATION_EVENT, action="DELETE", childEPCs=None),
+        changed(AGGREGATION_EVENT, action="OBSERVE", parentID=None),
+        changed(AGGREGATION_EVENT, persistentDisposition={"set": ["completeness_verified"]}),
+        changed(OBJECT_EVENT, bizStep="https://pharma.acme.example/steps/relabel"),
+        {
+            "type": "acme:CustomEvent",
+            "eventTime": "2024-03-04T07:30:00Z",
+            "eventTimeZoneOffset": "+00:00",
+            "acme:anything": True,
+        },
+    ],
+)
+def test_accepts_valid_events(event: dict[str, Any]) -> None:
+    assert errors_of(event) == []
+
+
+@pytest.mark.parametrize(
+    ("event", "field", "word"),
+    [
+        (changed(OBJECT_EVENT, action=None), "action", "required"),
+        (changed(OBJECT_EVENT, action="ADDED"), "action", "ADD, OBSERVE or DELETE"),
+        (changed(OBJECT_EVENT, eventTime="2024-03-04"), "eventTime", "RFC 3339"),
+        (changed(OBJECT_EVENT, eventTime="2024-03-04T07:30:00"), "eventTime", "offset"),
+        (changed(OBJECT_EVENT, eventTimeZoneOffset="+15:00"), "eventTimeZoneOffset", "+01:00"),
+        (changed(OBJECT_EVENT, epcList=None), "epcList", "needs epcList"),
+        (changed(OBJECT_EVENT, epcList=["not a uri"]), "epcList[0]", "not a URI"),
+        (
+            changed(OBJECT_EVENT, epcList=["https://id.gs1.org/01/04012345111113/21/1"]),
+            "epcList[0]",
+            "check digit",
+        ),
+        (changed(OBJECT_EVENT, bizStep="comissioning"), "bizStep", "business step"),
+        (changed(OBJECT_EVENT, action="OBSERVE", ilmd={"cbvmda:lotNumber": "L"}), "ilmd", "ADD"),
+        (changed(AGGREGATION_EVENT, ilmd={"cbvmda:lotNumber": "L"}), "ilmd", "only allowed"),
+        (changed(OBJECT_EVENT, lotNumber="L1"), "lotNumber", "not a field of ObjectEvent"),
+        (changed(OBJECT_EVENT, **{"other:x": 1}), "other:x", "not defined"),
+        (changed(OBJECT_EVENT, ilmd={"lotNumber": "L"}), "ilmd.lotNumber", "prefix:name"),
+        (changed(AGGREGATION_EVENT, childEPCs=[]), "childEPCs", "needs childEPCs"),
+        (changed(AGGREGATION_EVENT, parentID=None), "parentID", "ADD or DELETE"),
+        (
+            {**changed(AGGREGATION_EVENT, type="AssociationEvent"), "parentID": None},
+            "parentID",
+            "not a URI",
+        ),
+        (
+            changed(AGGREGATION_EVENT, type="AssociationEvent", parentID=None),
+            "parentID",
+            "required",
+        ),
+        (
+            changed(
+                OBJECT_EVENT,
+                quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.011111.L", "quantity": -2}],
+            ),
+            "quantityList[0].quantity",
+            ">= 0",
+        ),
+        (
+            changed(
+                OBJECT_EVENT,
+                quantityList=[
+                    {"epcClass": "urn:epc:class:lgtin:4012345.011111.L", "quantity": 2, "uom": "kg"}
+                ],
+            ),
+            "quantityList[0].uom",
+            "KGM",
+        ),
+        (
+            changed(OBJECT_EVENT, persistentDisposition={"set": ["activ"]}),
+            "persistentDisposition.set[0]",
+            "disposition",
+        ),
+        (
+            changed(OBJECT_EVENT, errorDeclaration={"reason": "incorrect_data"}),
+            "errorDeclaration.declarationTime",
+            "declarationTime",
+        ),
+        (
+            changed(
+                OBJECT_EVENT, bizTransactionList=[{"type": "purchase", "bizTransaction": "urn:x:1"}]
+            ),
+            "bizTransactionList[0].type",
+            "transaction type",
+        ),
+        (
+            changed(OBJECT_EVENT, sourceList=[{"source": "urn:epc:id:pgln:4012345.00000"}]),
+            "sourceList[0]",
+            "needs type",
+        ),
+        (
+            changed(OBJECT_EVENT, epcList=[OBJECT_EVENT["epcList"][0]] * 2),
+            "epcList",
+            "more than once",
+        ),
+        ({"type": "Event", "eventTime": "2024-03-04T07:30:00Z"}, "type", "not an EPCIS event type"),
+    ],
+)
+def test_rejects_invalid_events(event: dict[str, Any], field: str, word: str) -> None:
+    errors = errors_of(event)
+    assert any(path == field and word in message for path, message in errors), errors
+
+
+def sensor_event(metadata: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    element = {"sensorMetadata": metadata, "sensorReport": [{"type": "Temperature", **report}]}
+    return changed(OBJECT_EVENT, sensorElementList=[element])
+
+
+@pytest.mark.parametrize(
+    ("event", "field", "word"),
+    [
+        (
+            sensor_event({"time": "2024-03-04T09:00:00+01:00"}, {}),
+            "sensorElementList[0].sensorMetadata.time",
+            "after the eventTime",
+        ),
+        (
+            sensor_event({}, {"time": "2024-03-04T06:31:00Z"}),
+            "sensorElementList[0].sensorReport[0].time",
+            "after the eventTime",
+        ),
+        (
+            sensor_event({"endTime": "2024-03-04T07:00:00"}, {}),
+            "sensorElementList[0].sensorMetadata.endTime",
+            "offset",
+        ),
+        (
+            sensor_event(
+                {"deviceID": "urn:epc:id:giai:4012345.L1"},
+                {"deviceID": "urn:epc:id:giai:4012345.L2"},
+            ),
+            "sensorElementList[0].sensorReport[0].deviceID",
+            "both sensorMetadata and",
+        ),
+        (
+            sensor_event({}, {"type": "Temprature"}),
+            "sensorElementList[0].sensorReport[0].type",
+            "measurement type",
+        ),
+        (
+            sensor_event({}, {"value": "5.2"}),
+            "sensorElementList[0].sensorReport[0].value",
+            "number",
+        ),
+        (
+            sensor_event({}, {"hexBinaryValue": "xyz"}),
+            "sensorElementList[0].sensorReport[0].hexBinaryValue",
+            "hexadecimal",
+        ),
+        (
+            changed(OBJECT_EVENT, sensorElementList=[{"sensorReport": []}]),
+            "sensorElementList[0].sensorReport",
+            "at least one sensorReport",
+        ),
+    ],
+)
+def test_flags_sensor_data_breaking_the_standard(
+    event: dict[str, Any], field: str, word: str
+) -> None:
+    errors = errors_of(event)
+    assert any(path == field and word in message for path, message in errors), errors
+    (flagged,) = [e for e in validate_event(event, NAMESPACES, 0) if e.field == field]
+    # M122 and TCR-53 are warnings: GS1's maintained examples break them (DESIGN §10).
+    expected = "warning" if word in ("after the eventTime", "both sensorMetadata and") else "error"
+    assert flagged.severity == expected
+
+
+def test_errors_name_the_event_index_and_id() -> None:
+    (error,) = validate_event(changed(OBJECT_EVENT, action=None), NAMESPACES, 7)
+    assert (error.index, error.event_id, error.field) == (7, OBJECT_EVENT["eventID"], "action")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-03-04T07:30:00.000+01:00", datetime(2024, 3, 4, 6, 30, tzinfo=UTC)),
+        ("2024-03-04T07:30:00Z", datetime(2024, 3, 4, 7, 30, tzinfo=UTC)),
+        ("2024-03-04t07:30:00.123456789z", datetime(2024, 3, 4, 7, 30, 0, 123456, tzinfo=UTC)),
+    ],
+)
+def test_parse_time_gives_aware_utc(text: str, expected: datetime) -> None:
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2024-03-04T07:30:00", "2024-03-04", "2024-13-04T07:30:00Z"])
+def test_parse_time_rejects_times_without_offset_or_impossible(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time(text)
