@@ -8,18 +8,19 @@ one is reported. Either way every error found is reported, not only the first.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from epcis.identifiers import IdentifierError, canonical
 from epcis.models import CaptureJob, VocabularyElement
 from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
 from epcis.records import EventRecord, event_record
-from epcis.storage import BatchOutcome, run_after_store_hooks, store_batch
+from epcis.storage import BatchOutcome, BatchWriter, run_after_store_hooks
 
 BATCH_SIZE = 2000  # events per bulk write: ~10 MB of rows, a few round trips
 
@@ -71,13 +72,38 @@ def ingest_document(*, capture: CaptureJob, stream: BinaryIO) -> IngestResult:
 def _store_events(
     document: ParsedDocument, *, capture: CaptureJob, result: IngestResult, proceed: bool
 ) -> None:
-    record_time = timezone.now()
-    for batch in _batches(document.events, result, limit=settings.EPCIS_CAPTURE_LIMIT):
-        if result.errors and not proceed:
-            continue  # keep validating to report every error, but store nothing more
-        outcome = store_batch(batch, capture=capture, record_time=record_time)
+    """Store batches as they are parsed. On PostgreSQL one writer thread stores batch k
+    (psycopg releases the GIL while the server works) while this thread parses batch k+1;
+    the threads never use the connection at the same time, and hooks run here in between.
+    """
+    with connection.cursor() as cursor:
+        raw = cursor.cursor if connection.vendor == "postgresql" else cursor
+        writer = BatchWriter(raw, capture=capture, record_time=timezone.now())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending: Future[BatchOutcome] | None = None
+            for batch in _batches(document.events, result, limit=settings.EPCIS_CAPTURE_LIMIT):
+                _finish(pending, capture=capture, result=result)
+                pending = None
+                if result.errors and not proceed:
+                    continue  # keep validating to report every error, but store nothing more
+                if writer.postgres:
+                    pending = pool.submit(writer.store, batch)
+                else:
+                    pending = _done(writer.store(batch))
+            _finish(pending, capture=capture, result=result)
+
+
+def _finish(pending: Future[BatchOutcome] | None, *, capture: CaptureJob, result: IngestResult):
+    if pending is not None:
+        outcome = pending.result()
         _account(outcome, result)
         run_after_store_hooks(outcome.stored, capture=capture)
+
+
+def _done(outcome: BatchOutcome) -> Future[BatchOutcome]:
+    future: Future[BatchOutcome] = Future()
+    future.set_result(outcome)
+    return future
 
 
 def _batches(

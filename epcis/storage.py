@@ -1,7 +1,9 @@
 """Bulk writes of event records: PostgreSQL COPY, batched inserts on SQLite.
 
 A batch costs a fixed handful of round trips whatever its size: one to find which events
-are already stored, one to reserve ids, one COPY per table. Callers hold the transaction.
+are already stored, one to reserve ids, one COPY per table. The caller holds the
+transaction. On PostgreSQL the writer works on the raw psycopg connection, so ingest can
+run it in a thread while the next batch is parsed (see `epcis.ingest`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ EVENT_COLUMNS = (
     "doc",
     "namespaces",
 )
+CAPTURE_COLUMNS = ("event_id", "capture_id", "owner_id")
+EVENT_TABLE = Event._meta.db_table
+EVENT_CAPTURE_TABLE = EventCapture._meta.db_table
 
 
 @dataclass(slots=True)
@@ -60,93 +65,118 @@ class BatchOutcome:
     conflicts: list[tuple[EventRecord, str]] = field(default_factory=list)
 
 
-def store_batch(
-    records: Sequence[EventRecord], *, capture: CaptureJob, record_time: datetime
-) -> BatchOutcome:
-    """Store the records not stored yet; report duplicates and eventID conflicts."""
-    outcome = _classify(records)
-    if outcome.stored:
-        ids = _reserve_ids(len(outcome.stored))
-        outcome.stored = [(pk, rec) for pk, (_, rec) in zip(ids, outcome.stored, strict=True)]
-        _write_events(outcome.stored, capture=capture, record_time=record_time)
-    _share_duplicates(outcome.duplicates, capture=capture)
-    return outcome
+class BatchWriter:
+    """Writes batches of records for one capture through one cursor of the open transaction."""
 
+    def __init__(self, cursor: Any, *, capture: CaptureJob, record_time: datetime) -> None:
+        self.cursor = cursor
+        self.postgres = connection.vendor == "postgresql"
+        self.capture_id = capture.pk
+        self.owner_id = capture.owner_id
+        self.record_time = record_time
 
-def _classify(records: Sequence[EventRecord]) -> BatchOutcome:
-    existing = dict(
-        Event.objects.filter(dedupe_key__in={r.dedupe_key for r in records}).values_list(
-            "dedupe_key", "content_hash"
+    def store(self, records: Sequence[EventRecord]) -> BatchOutcome:
+        """Store the records not stored yet; report duplicates and eventID conflicts."""
+        outcome = self._classify(records)
+        if outcome.stored:
+            ids = self._reserve_ids(len(outcome.stored))
+            outcome.stored = [(pk, rec) for pk, (_, rec) in zip(ids, outcome.stored, strict=True)]
+            self._write_events(outcome.stored)
+        self._share_duplicates(outcome.duplicates)
+        return outcome
+
+    def _classify(self, records: Sequence[EventRecord]) -> BatchOutcome:
+        existing = dict(self._select(EVENT_TABLE, "dedupe_key", "content_hash", records))
+        outcome = BatchOutcome()
+        for record in records:
+            known_hash = existing.get(record.dedupe_key)
+            if known_hash is None:
+                existing[record.dedupe_key] = record.content_hash
+                outcome.stored.append((0, record))
+            elif known_hash == record.content_hash:
+                outcome.duplicates.append(record)
+            else:
+                message = f"eventID {record.event_id} is already stored for a different event"
+                outcome.conflicts.append((record, message))
+        return outcome
+
+    def _share_duplicates(self, duplicates: list[EventRecord]) -> None:
+        """A duplicate from another partner makes the stored event readable to it too."""
+        if not duplicates:
+            return
+        event_ids = {pk for _, pk in self._select(EVENT_TABLE, "dedupe_key", "id", duplicates)}
+        marks = ", ".join(["%s"] * len(event_ids))
+        self.cursor.execute(
+            f'SELECT event_id FROM "{EVENT_CAPTURE_TABLE}"'
+            f" WHERE owner_id = %s AND event_id IN ({marks})",
+            [self.owner_id, *event_ids],
         )
-    )
-    outcome = BatchOutcome()
-    for record in records:
-        known_hash = existing.get(record.dedupe_key)
-        if known_hash is None:
-            existing[record.dedupe_key] = record.content_hash
-            outcome.stored.append((0, record))
-        elif known_hash == record.content_hash:
-            outcome.duplicates.append(record)
-        else:
-            message = f"eventID {record.event_id} is already stored for a different event"
-            outcome.conflicts.append((record, message))
-    return outcome
+        readable = {row[0] for row in self.cursor.fetchall()}
+        rows = [(pk, self.capture_id, self.owner_id) for pk in sorted(event_ids - readable)]
+        self._copy(EVENT_CAPTURE_TABLE, CAPTURE_COLUMNS, rows)
 
-
-def _share_duplicates(duplicates: list[EventRecord], *, capture: CaptureJob) -> None:
-    """A duplicate from another partner makes the stored event readable by that partner too."""
-    if not duplicates:
-        return
-    event_ids = dict(
-        Event.objects.filter(dedupe_key__in={r.dedupe_key for r in duplicates}).values_list(
-            "dedupe_key", "id"
+    def _select(self, table: str, key: str, value: str, records: Sequence[EventRecord]) -> list:
+        keys = sorted({r.dedupe_key for r in records})
+        marks = ", ".join(["%s"] * len(keys))
+        self.cursor.execute(
+            f'SELECT {key}, {value} FROM "{table}" WHERE dedupe_key IN ({marks})', keys
         )
-    )
-    readable = set(
-        EventCapture.objects.filter(
-            event_id__in=event_ids.values(), owner_id=capture.owner_id
-        ).values_list("event_id", flat=True)
-    )
-    new = sorted({event_ids[r.dedupe_key] for r in duplicates} - readable)
-    rows = [(pk, capture.pk, capture.owner_id) for pk in new]
-    _copy(EventCapture, ("event_id", "capture_id", "owner_id"), rows)
+        return self.cursor.fetchall()
 
+    def _reserve_ids(self, count: int) -> list[int]:
+        if self.postgres:
+            self.cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [EVENT_TABLE, count],
+            )
+            return [row[0] for row in self.cursor.fetchall()]
+        # SQLite serialises writers; inside the transaction nobody else can take these ids.
+        self.cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{EVENT_TABLE}"')
+        start = self.cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
 
-def _write_events(
-    stored: list[tuple[int, EventRecord]], *, capture: CaptureJob, record_time: datetime
-) -> None:
-    _copy(Event, EVENT_COLUMNS, (_event_row(pk, r, capture, record_time) for pk, r in stored))
-    _copy(
-        EventCapture,
-        ("event_id", "capture_id", "owner_id"),
-        ((pk, capture.pk, capture.owner_id) for pk, _ in stored),
-    )
-    for model, columns, rows_of in FACT_TABLES:
-        _copy(model, ("event_id", *columns), ((pk, *row) for pk, r in stored for row in rows_of(r)))
+    def _write_events(self, stored: list[tuple[int, EventRecord]]) -> None:
+        self._copy(EVENT_TABLE, EVENT_COLUMNS, (self._event_row(pk, r) for pk, r in stored))
+        captures = ((pk, self.capture_id, self.owner_id) for pk, _ in stored)
+        self._copy(EVENT_CAPTURE_TABLE, CAPTURE_COLUMNS, captures)
+        for model, columns, rows_of in FACT_TABLES:
+            rows = ((pk, *row) for pk, r in stored for row in rows_of(r))
+            self._copy(model._meta.db_table, ("event_id", *columns), rows)
 
+    def _event_row(self, pk: int, r: EventRecord) -> tuple:
+        return (
+            pk,
+            r.dedupe_key,
+            r.event_id,
+            r.content_hash,
+            r.type,
+            r.action,
+            r.event_time,
+            r.event_time_zone_offset,
+            self.record_time,
+            r.biz_step,
+            r.disposition,
+            r.read_point,
+            r.biz_location,
+            r.transformation_id,
+            r.declaration_time,
+            r.error_reason,
+            self.capture_id,
+            orjson.dumps(r.doc).decode(),
+            orjson.dumps(r.namespaces).decode(),
+        )
 
-def _event_row(pk: int, r: EventRecord, capture: CaptureJob, record_time: datetime) -> tuple:
-    return (
-        pk,
-        r.dedupe_key,
-        r.event_id,
-        r.content_hash,
-        r.type,
-        r.action,
-        r.event_time,
-        r.event_time_zone_offset,
-        record_time,
-        r.biz_step,
-        r.disposition,
-        r.read_point,
-        r.biz_location,
-        r.transformation_id,
-        r.declaration_time,
-        r.error_reason,
-        capture.pk,
-        orjson.dumps(r.doc).decode(),
-        orjson.dumps(r.namespaces).decode(),
-    )
+    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+        names = ", ".join(f'"{c}"' for c in columns)
+        if self.postgres:
+            with self.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        batch = list(rows)
+        if batch:
+            marks = ", ".join("%s" for _ in columns)
+            self.cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', batch)
 
 
 def _sensor_rows(r: EventRecord) -> Iterable[tuple]:
@@ -167,43 +197,13 @@ FACT_TABLES: list[tuple[type[models.Model], tuple[str, ...], Any]] = [
 ]
 
 
-def _reserve_ids(count: int) -> list[int]:
-    table = Event._meta.db_table
+def store_batch(
+    records: Sequence[EventRecord], *, capture: CaptureJob, record_time: datetime
+) -> BatchOutcome:
+    """Store one batch on the current connection (for callers that store a single batch)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite serialises writers; inside the transaction nobody else can take these ids.
-        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
-        start = cursor.fetchone()[0] + 1
-    return list(range(start, start + count))
-
-
-def _copy(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    table = model._meta.db_table
-    if connection.vendor == "postgresql":
-        _copy_postgres(table, columns, rows)
-        return
-    batch = list(rows)
-    if batch:
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("%s" for _ in columns)
-        with connection.cursor() as cursor:
-            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', batch)
-
-
-def _copy_postgres(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    connection.ensure_connection()
-    names = ", ".join(f'"{c}"' for c in columns)
-    with (
-        connection.connection.cursor() as cursor,
-        cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
+        raw = cursor.cursor if connection.vendor == "postgresql" else cursor
+        return BatchWriter(raw, capture=capture, record_time=record_time).store(records)
 
 
 def run_after_store_hooks(stored: list[tuple[int, EventRecord]], *, capture: CaptureJob) -> None:

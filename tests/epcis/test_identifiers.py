@@ -10,6 +10,9 @@ import pytest
 
 from epcis.identifiers import (
     IdentifierError,
+    _fast_canonical,
+    _key_of,
+    _render_dl,
     canonical,
     from_element_string,
     gs1_check_digit,
@@ -568,3 +571,74 @@ def test_gs1_check_digit_rejects_non_digits() -> None:
 )
 def test_rejects_non_ascii(uri: str, words: str) -> None:
     assert words in (identifier_problem(uri) or "")
+
+
+# --------------------------------------------------------------------------- fast path
+# canonical() answers common shapes with a regex shortcut; the general path must give the same
+# string for them, and the shortcut must stay out of everything else (expected values by hand).
+
+FAST_PATH = [
+    *WORKED_EXAMPLES,
+    ("urn:epc:id:sgtin:415056789012.0.987654", "https://id.gs1.org/01/04150567890128/21/987654"),
+    ("urn:epc:id:sscc:4012345.3111111111", "https://id.gs1.org/00/340123451111111111"),
+    ("urn:epc:id:sgln:999999999999..7", "https://id.gs1.org/414/9999999999994/254/7"),
+    ("urn:epc:id:sgln:0614141.07346.0", "https://id.gs1.org/414/0614141073467"),
+    ("urn:epc:idpat:sgln:0614141.07346.*", "https://id.gs1.org/414/0614141073467"),
+    ("urn:epc:id:sgtin:0614141.107346.x.y_z-1", "https://id.gs1.org/01/10614141073464/21/x.y_z-1"),
+    (
+        "urn:epc:id:sgtin:0614141.107346.ABCDEFGHIJabcdefghij",
+        "https://id.gs1.org/01/10614141073464/21/ABCDEFGHIJabcdefghij",
+    ),
+    (
+        "https://id.gs1.org/01/10614141073464/21/2017",
+        "https://id.gs1.org/01/10614141073464/21/2017",
+    ),
+    (
+        "http://brand.example.com/01/04012345123456/10/998877?x=1",
+        "https://id.gs1.org/01/04012345123456/10/998877",
+    ),
+    ("https://example.com/00/106141412345678908#f", "https://id.gs1.org/00/106141412345678908"),
+    (
+        "https://id.gs1.org/414/0614141073467/254/1234",
+        "https://id.gs1.org/414/0614141073467/254/1234",
+    ),
+]
+
+# Valid, but left to the general path (escapes, aliases, upper case, dropped qualifiers ...).
+GENERAL_PATH = [
+    ("URN:EPC:ID:SGTIN:0614141.107346.2017", "https://id.gs1.org/01/10614141073464/21/2017"),
+    ("urn:epc:id:sgtin:0614141.107346.A%2Fb", "https://id.gs1.org/01/10614141073464/21/A%2Fb"),
+    ("urn:epc:id:sgtin:0614141.107346.*", "https://id.gs1.org/01/10614141073464/21/%2A"),
+    ("urn:epc:idpat:sgtin:0614141.107346.2017", "https://id.gs1.org/01/10614141073464/21/2017"),
+    ("https://id.gs1.org/414/0614141073467/254/0", "https://id.gs1.org/414/0614141073467"),
+    (
+        "https://id.gs1.org/01/10614141073464/21/2017/",
+        "https://id.gs1.org/01/10614141073464/21/2017",
+    ),
+    ("https://id.gs1.org/01/10614141073464/22/344", "https://id.gs1.org/01/10614141073464"),
+    ("https://id.gs1.org/01/10614141073464/235/T1", "https://id.gs1.org/01/10614141073464/235/T1"),
+    ("https://id.gs1.org/01/614141123452", "https://id.gs1.org/01/00614141123452"),
+    ("https://id.gs1.org/gtin/10614141073464", "https://id.gs1.org/01/10614141073464"),
+    ("https://example.com/shop/01/10614141073464", "https://id.gs1.org/01/10614141073464"),
+]
+
+
+@pytest.mark.parametrize(("uri", "expected"), FAST_PATH)
+def test_fast_path_agrees_with_general_path(uri: str, expected: str) -> None:
+    assert _fast_canonical(uri) == expected
+    key = _key_of(uri)
+    assert key is not None
+    assert _render_dl(key) == expected
+    assert canonical(uri) == expected
+
+
+@pytest.mark.parametrize(("uri", "expected"), GENERAL_PATH)
+def test_fast_path_declines_uncommon_shapes(uri: str, expected: str) -> None:
+    assert _fast_canonical(uri) is None
+    assert canonical(uri) == expected
+
+
+@pytest.mark.parametrize("uri", [uri for uri, _ in REJECTED] + NOT_GS1)
+def test_fast_path_declines_invalid_and_non_gs1(uri: str) -> None:
+    # Only the general path produces error messages and passes non-GS1 values through.
+    assert _fast_canonical(uri) is None
