@@ -46,7 +46,7 @@ def bench_database_url() -> str:
     return bench_url
 
 
-def setup_django(database_url: str) -> None:
+def setup_django(database_url: str, *, migrate: bool = True) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -54,7 +54,8 @@ def setup_django(database_url: str) -> None:
     from django.core.management import call_command
 
     django.setup()
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
 
 
 def documents(count: int) -> dict[str, tuple[bytes, str]]:
@@ -86,6 +87,23 @@ def ingest_once(body: bytes, media_type: str) -> tuple[float, int]:
     if not result.success or result.stored_count != result.event_count:
         raise RuntimeError(f"ingest did not store every event: {result.errors[:3]}")
     return elapsed, result.event_count
+
+
+def ingest_file(path: str, media_type: str) -> int:
+    """Ingest a document read from a file, as the worker reads a captured body."""
+    from django.contrib.auth import get_user_model
+
+    from epcis.ingest import ingest_document
+    from epcis.models import CaptureJob
+
+    truncate_events()
+    owner, _ = get_user_model().objects.get_or_create(username="bench")
+    job = CaptureJob.objects.create(owner=owner, media_type=media_type)
+    with open(path, "rb") as stream:
+        result = ingest_document(capture=job, stream=stream)
+    if not result.success:
+        raise RuntimeError(f"ingest failed: {result.errors[:3]}")
+    return result.stored_count
 
 
 def truncate_events() -> None:
