@@ -68,7 +68,9 @@ def database_config(url: str, default_sqlite_path: str) -> dict[str, Any]:
             f"DATABASE_URL scheme {scheme!r} is not supported (use postgres://... or sqlite:///...)"
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
     except ValueError as exc:
         raise EnvError(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if config["ENGINE"].endswith("postgresql"):

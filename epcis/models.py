@@ -129,16 +129,15 @@ class Event(models.Model):
         return f"{self.type} {self.event_id}"
 
 
-# Fact rows are written only by `epcis.storage`, in the transaction that writes their event,
-# and never deleted. PostgreSQL would check each one at commit (Django's FKs are deferred),
-# costing about as much as writing the row, so the database constraint is left out.
-FACT_OF_EVENT = {"on_delete": models.PROTECT, "db_index": False, "db_constraint": False}
+# Fact rows (below) are written only by `epcis.storage`, in the transaction that writes their
+# event, and never deleted. PostgreSQL would check each one's foreign keys at commit (Django's
+# are deferred), costing about as much as writing the row, so `db_constraint=False`.
 
 
 class EventCapture(models.Model):
     """Each capture that delivered an event, first or as a duplicate; it decides who may read it."""
 
-    event = models.ForeignKey(Event, **FACT_OF_EVENT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     capture = models.ForeignKey(CaptureJob, on_delete=models.PROTECT, db_constraint=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
 
@@ -164,7 +163,7 @@ class Role(models.IntegerChoices):
 class EventIdentifier(models.Model):
     """One identifier of an event in one role; `canonical` is the form used for matching."""
 
-    event = models.ForeignKey(Event, **FACT_OF_EVENT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     role = models.SmallIntegerField(choices=Role.choices)
     canonical = models.CharField(max_length=300)
     quantity = models.FloatField(null=True, blank=True)
@@ -181,7 +180,7 @@ class EventIdentifier(models.Model):
 
 
 class BizTransaction(models.Model):
-    event = models.ForeignKey(Event, **FACT_OF_EVENT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     type = models.CharField(max_length=300, blank=True)
     value = models.CharField(max_length=300)
 
@@ -197,7 +196,7 @@ class SourceDestination(models.Model):
         SOURCE = "s"
         DESTINATION = "d"
 
-    event = models.ForeignKey(Event, **FACT_OF_EVENT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     kind = models.CharField(max_length=1, choices=Kind.choices)
     type = models.CharField(max_length=300)
     value = models.CharField(max_length=300)
@@ -216,7 +215,7 @@ class ExtensionField(models.Model):
     """A user extension or ILMD field, flattened: `scope` says where it sits in the event and
     `inner` whether it is nested below the top level of that scope (the `INNER_` queries)."""
 
-    event = models.ForeignKey(Event, **FACT_OF_EVENT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     scope = models.CharField(max_length=16)
     inner = models.BooleanField(default=False)
     namespace = models.CharField(max_length=300)
@@ -238,7 +237,7 @@ class ExtensionField(models.Model):
 class SensorReport(models.Model):
     """One sensorReport with the metadata of its sensorElement folded in."""
 
-    event = models.ForeignKey(Event, **FACT_OF_EVENT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     element = models.SmallIntegerField()
     type = models.CharField(max_length=300, blank=True)
     device_id = models.CharField(max_length=300, blank=True)
@@ -280,7 +279,7 @@ class EventVocabularyValue(models.Model):
         CORRECTIVE_EVENT = "cor"
         CERTIFICATION = "cert"
 
-    event = models.ForeignKey(Event, **FACT_OF_EVENT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     value = models.CharField(max_length=300)
 
