@@ -8,6 +8,11 @@ and sorted by code point.
 We reproduce the test vectors of the reference implementation (RalphTro/epcis-event-hash-generator
 at 5d2f1c3), because other tools (e.g. openepcis) were cross-checked against it. Its observed
 deviations from the CBV text are kept on purpose and marked "quirk" below.
+
+Every stored event is hashed, so this is on the ingest hot path: the usual shapes (a string
+value, a `{"id": uri}` place, a list of string EPCs) take short cuts that must render exactly
+what the general renderers they stand in for would; anything else goes the general way.
+`bench/bench_hashing.py` measures it.
 """
 
 from __future__ import annotations
@@ -39,15 +44,23 @@ _CBV_URNS = {
     "sdt": "SDT-",
     "er": "ER-",
 }
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_RDFS_COMMENT = "{http://www.w3.org/2000/01/rdf-schema#}comment"
 # Never hashed: set by the repository, the hash itself, corrections, comments, JSON-LD keywords.
 _EXCLUDED = frozenset(
     {"type", "eventID", "recordTime", "errorDeclaration", "rdfs:comment", "comment"}
 )
+_NONE: frozenset[str] = frozenset()
 
 _TIME = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(?:([Zz])|([+-])(\d\d):?(\d\d))?"
 )
+# Already in the hashed form (UTC, "Z", exactly milliseconds); format_time returns such a text
+# unchanged, valid or not (an invalid date is hashed as written). Years below 1000 excluded:
+# strftime prints them without leading zeros.
+_UTC_MILLIS = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", re.ASCII)
+# Value prefixes that can only be identifiers: no CBV URN, gs1:/cbv: CURIE or number starts so.
+_URI_PREFIXES = ("urn:epc:", "http")
+_STR = frozenset({str})
 
 
 class _Context:
@@ -71,6 +84,8 @@ def format_time(text: str) -> str:
     A value that is not an xsd:dateTime is hashed as written (so is the reference's behaviour).
     """
     text = text.strip()
+    if _UTC_MILLIS.fullmatch(text):
+        return text
     match = _TIME.fullmatch(text)
     if match is None:
         return text
@@ -85,7 +100,9 @@ def format_time(text: str) -> str:
     # Naive times are taken as UTC: EPCIS requires an offset, and a server-local zone would make
     # the hash depend on where it is computed.
     moment += timedelta(milliseconds=millis, minutes=-offset)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    if moment.year < 1000:  # strftime prints these years unpadded (glibc), isoformat would pad
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def format_number(text: str) -> str:
@@ -120,24 +137,37 @@ def _expand_value(text: str) -> str:
 
 def canon(value: Any) -> str:
     """A value in its hashed form: trimmed, vocabulary expanded, number/identifier canonical."""
+    if isinstance(value, str):
+        return _canon_str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _canon_text(value if isinstance(value, str) else str(value))
+    return _canon_str(str(value))
+
+
+def _canon_str(text: str) -> str:
+    """`canon` of a string. EPCs and Digital Links go straight to `canonical` (cached there):
+    serials are unique, so caching them here as well would only churn `_canon_text`'s cache."""
+    text = text.strip()
+    return _identifier(text) if text.startswith(_URI_PREFIXES) else _canon_text(text)
+
+
+def _identifier(text: str) -> str:
+    try:
+        return canonical(text)
+    except ValueError:  # IdentifierError: not a valid EPC/DL, so hashed as written
+        return text
 
 
 @lru_cache(maxsize=65536)
 def _canon_text(text: str) -> str:
-    # Cached: the same bizStep, location, uom... recur in every event of a feed.
+    # Cached: the same bizStep, uom, lot number... recur in every event of a feed.
     text = text.strip()
     if not text:
         return ""
     text = format_number(_expand_value(text))
     # Only URIs can be EPCs or Digital Links; skip the call for plain words and numbers.
-    if text.startswith(("urn:epc:", "http")):
-        try:
-            return canonical(text)
-        except ValueError:  # IdentifierError: not a valid EPC/DL, so hashed as written
-            return text
+    if text.startswith(_URI_PREFIXES):
+        return _identifier(text)
     return text
 
 
@@ -145,15 +175,21 @@ def _vocab(kind: str) -> Callable[[Any], str]:
     """Canonicaliser of a CBV-typed field: a bare standard word becomes its Web URI first."""
 
     def convert(value: Any) -> str:
-        text = str(value).strip()
-        if text and ":" not in text:
-            text = web_uri(kind, text)
-            # Measurement and alert types outside CBV's word list are still GS1 vocabulary.
-            if ":" not in text and kind in ("measurementType", "alertType"):
-                text = _GS1_VOC + text
-        return canon(text)
+        return _vocab_text(kind, str(value))
 
     return convert
+
+
+@lru_cache(maxsize=4096)
+def _vocab_text(kind: str, text: str) -> str:
+    # Cached: a feed uses a handful of bizSteps, dispositions and types.
+    text = text.strip()
+    if text and ":" not in text:
+        text = web_uri(kind, text)
+        # Measurement and alert types outside CBV's word list are still GS1 vocabulary.
+        if ":" not in text and kind in ("measurementType", "alertType"):
+            text = _GS1_VOC + text
+    return canon(text)
 
 
 # --- names and generic (extension) content -----------------------------------------------------
@@ -173,13 +209,16 @@ def _is_extension(key: str) -> bool:
 
 def _generic(name: str, value: Any, ctx: _Context) -> list[str]:
     """Extension/ILMD content: `name=value` or `name` + sorted children; a list repeats `name`."""
+    if isinstance(value, str):
+        text = _canon_str(value)
+        return [name + "=" + text if text else name]
     if isinstance(value, list):
         return [text for item in value for text in _generic(name, item, ctx)]
     if not isinstance(value, dict):
         text = "" if value is None else canon(value)
         return [name + "=" + text if text else name]
     # XML text beside attributes/children (parser key "#text") directly follows the name.
-    text = canon(value.get("#text", ""))
+    text = canon(value["#text"]) if "#text" in value else ""
     children = _generic_children(value, ctx)
     return [name + ("=" + text if text else "") + "".join(sorted(children))]
 
@@ -191,7 +230,11 @@ def _generic_children(obj: Mapping[str, Any], ctx: _Context) -> list[str]:
             continue
         # XML attributes (parser key "@name") hash like child elements, as in the reference.
         name = _expand_name(key[1:] if key.startswith("@") else key, ctx.namespaces)
-        out.extend(_generic(name, value, ctx))
+        if isinstance(value, str):  # the usual leaf, as `_generic` renders it
+            text = _canon_str(value)
+            out.append(name + "=" + text if text else name)
+        else:
+            out.extend(_generic(name, value, ctx))
     return out
 
 
@@ -216,38 +259,56 @@ def _nested(name: str, ctx: _Context, build: Callable[[], str]) -> str:
 
 def _scalar(convert: Callable[[Any], str] = canon) -> Renderer:
     """`name=value`; a list value (several certificationInfo, set, unset) gives sorted repeats."""
+    convert_str = _canon_str if convert is canon else convert
 
     def render(name: str, value: Any, ctx: _Context) -> str:
+        if isinstance(value, str):  # the usual single value
+            text = convert_str(value)
+            return name + "=" + text if text else ""
         values = value if isinstance(value, list) else [value]
         return "".join(sorted(name + "=" + text for text in map(convert, values) if text))
 
     return render
 
 
+# Cached: the events of a document often share their eventTime.
+_format_time = lru_cache(maxsize=4096)(format_time)
+
+
 def _time(name: str, value: Any, ctx: _Context) -> str:
-    text = format_time(str(value))
+    text = _format_time(str(value))
     return name + "=" + text if text else ""
 
 
-def _list_of(item: Renderer, item_name: str, wrapped: bool = True) -> Renderer:
+def _list_of(item: Renderer, item_name: str, wrapped: bool = True, leaf: bool = False) -> Renderer:
     """Children rendered as `item_name...`, sorted by code point, after the list's name.
 
     Unwrapped lists (sensorReport) are repeated elements with no list element around them.
-    An empty list contributes nothing (vector ignoreEmptyEpcList).
+    An empty list contributes nothing (vector ignoreEmptyEpcList). `leaf`: `item` never leaves
+    leftovers, so the `_nested` bookkeeping is skipped.
     """
+
+    def build(items: list[Any], ctx: _Context) -> str:
+        return "".join(sorted(filter(None, [item(item_name, v, ctx) for v in items])))
 
     def render(name: str, value: Any, ctx: _Context) -> str:
         items = value if isinstance(value, list) else [value]
-
-        def build() -> str:
-            return "".join(sorted(filter(None, (item(item_name, v, ctx) for v in items))))
-
         if not wrapped:
-            return build()
-        body = _nested(name, ctx, build)
+            return build(items, ctx)
+        body = build(items, ctx) if leaf else _nested(name, ctx, lambda: build(items, ctx))
         return name + body if body else ""
 
     return render
+
+
+def _epc_list(name: str, value: Any, ctx: _Context) -> str:
+    """`_list_of(_scalar(), "epc")`, one pass when every item is a string (the usual case)."""
+    items = value if isinstance(value, list) else [value]
+    if not set(map(type, items)) <= _STR:
+        return _EPCS_GENERAL(name, value, ctx)
+    # Sorting the bare texts sorts the `epc=` items alike: they share that prefix.
+    texts = sorted(filter(None, map(_canon_str, items)))
+    return name + "epc=" + "epc=".join(texts) if texts else ""
 
 
 def _object(order: tuple[tuple[str, Renderer], ...]) -> Renderer:
@@ -273,27 +334,45 @@ def _object(order: tuple[tuple[str, Renderer], ...]) -> Renderer:
     return render
 
 
-def _typed(id_name: str, type_kind: str) -> Renderer:
-    """bizTransaction/source/destination. Quirk: `type=` precedes the identifier (issue #80)."""
-    convert = _vocab(type_kind)
+def _typed_list(id_name: str, type_kind: str) -> Renderer:
+    """bizTransactionList/sourceList/destinationList: items sorted as in `_list_of`, each
+    `type=<CBV URI>` then `<id_name>=<identifier>`. Quirk: `type=` comes first (issue #80).
+    """
 
-    def render(name: str, value: Any, ctx: _Context) -> str:
+    def item(value: Any) -> str:
         if not isinstance(value, dict):
             value = {id_name: value}
-        kind = convert(value["type"]) if value.get("type") is not None else ""
+        kind = value.get("type")
+        kind = "" if kind is None else _vocab_text(type_kind, str(kind))
         ident = canon(value.get(id_name, ""))
         return ("type=" + kind if kind else "") + (id_name + "=" + ident if ident else "")
+
+    def render(name: str, value: Any, ctx: _Context) -> str:
+        items = value if isinstance(value, list) else [value]
+        body = "".join(sorted(filter(None, map(item, items))))
+        return name + body if body else ""
 
     return render
 
 
-_EPCS = _list_of(_scalar(), "epc")
+_EPCS_GENERAL = _list_of(_scalar(), "epc", leaf=True)
 _QUANTITIES = _list_of(
     _object((("epcClass", _scalar()), ("quantity", _scalar()), ("uom", _scalar()))),
     "quantityElement",
 )
 _DISPOSITION = _scalar(_vocab("disposition"))
-_PLACE = _object((("id", _scalar()),))
+_PLACE_GENERAL = _object((("id", _scalar()),))
+
+
+def _place(name: str, value: Any, ctx: _Context) -> str:
+    """readPoint/bizLocation; short cut for the usual `{"id": "<uri>"}`."""
+    if isinstance(value, dict) and len(value) == 1:
+        ident = value.get("id")
+        if isinstance(ident, str):
+            text = _canon_str(ident)
+            return name + "id=" + text if text else ""
+    return _PLACE_GENERAL(name, value, ctx)
+
 
 _SENSOR_METADATA = _object(
     (
@@ -333,52 +412,45 @@ _EVENT_ORDER: tuple[tuple[str, Renderer], ...] = (
     ("eventTimeZoneOffset", _scalar()),  # hashed verbatim, not normalised
     ("certificationInfo", _scalar()),  # quirk: not in the CBV table (issue #75)
     ("parentID", _scalar()),  # quirk: before epcList
-    ("epcList", _EPCS),
-    ("inputEPCList", _EPCS),
-    ("childEPCs", _EPCS),
+    ("epcList", _epc_list),
+    ("inputEPCList", _epc_list),
+    ("childEPCs", _epc_list),
     ("quantityList", _QUANTITIES),
     ("childQuantityList", _QUANTITIES),
     ("inputQuantityList", _QUANTITIES),
-    ("outputEPCList", _EPCS),
+    ("outputEPCList", _epc_list),
     ("outputQuantityList", _QUANTITIES),
     ("action", _scalar()),
     ("transformationID", _scalar()),
     ("bizStep", _scalar(_vocab("bizStep"))),
     ("disposition", _DISPOSITION),
     ("persistentDisposition", _object((("set", _DISPOSITION), ("unset", _DISPOSITION)))),
-    ("readPoint", _PLACE),
-    ("bizLocation", _PLACE),
+    ("readPoint", _place),
+    ("bizLocation", _place),
     ("sensorElementList", _list_of(_SENSOR_ELEMENT, "sensorElement")),
 )
-_ORDERED = frozenset(key for key, _ in _EVENT_ORDER)
+_SLOTS = {key: (position, render) for position, (key, render) in enumerate(_EVENT_ORDER)}
 
 # Quirk: the reference's order entries for these lists never match, so they fall into the
 # trailing block that is sorted alphabetically together with ilmd and the user extensions.
 _TRAILING: dict[str, Renderer] = {
-    "bizTransactionList": _list_of(
-        _typed("bizTransaction", "bizTransactionType"), "bizTransaction"
-    ),
-    "sourceList": _list_of(_typed("source", "sourceDestType"), "source"),
-    "destinationList": _list_of(_typed("destination", "sourceDestType"), "destination"),
+    "bizTransactionList": _typed_list("bizTransaction", "bizTransactionType"),
+    "sourceList": _typed_list("source", "sourceDestType"),
+    "destinationList": _typed_list("destination", "sourceDestType"),
 }
 
 
 # --- events ------------------------------------------------------------------------------------
 
 
-def _trailing(data: JSONDict, ctx: _Context) -> list[str]:
-    """bizTransaction/source/destination lists, ilmd, extensions and leftovers, unsorted."""
-    texts: list[str] = []
-    for key, value in data.items():
-        if key in _ORDERED or key in _EXCLUDED or key.startswith("@"):
-            continue
-        if key in _TRAILING:
-            texts.append(_TRAILING[key](key, value, ctx))
-            continue
+def _other(key: str, value: Any, ctx: _Context, trailing: list[str]) -> None:
+    """A top-level member outside the canonical order: into the trailing block, or dropped."""
+    if key in _TRAILING:
+        trailing.append(_TRAILING[key](key, value, ctx))
+    elif key not in _EXCLUDED and not key.startswith("@"):
         name = _expand_name(key, ctx.namespaces)
-        if name not in ctx.ignore and name != "{" + _RDFS + "}comment":
-            texts.extend(_generic(name, value, ctx))
-    return texts
+        if name not in ctx.ignore and name != _RDFS_COMMENT:
+            trailing.extend(_generic(name, value, ctx))
 
 
 def prehash_string(
@@ -389,9 +461,19 @@ def prehash_string(
     `ignore`: top-level extension fields left out of the hash, as CURIEs or `{ns}local` names
     (a document's `ignoreFields` header, see `ignored_fields`).
     """
-    ctx = _Context(namespaces, frozenset(_expand_name(name, namespaces) for name in ignore))
-    ordered = [fn(key, data[key], ctx) for key, fn in _EVENT_ORDER if data.get(key) is not None]
-    trailing = _trailing(data, ctx) + ctx.leftovers
+    ignored = frozenset(_expand_name(name, namespaces) for name in ignore) if ignore else _NONE
+    ctx = _Context(namespaces, ignored)
+    # One pass over the event's members; ordered ones land in their slot of the canonical order.
+    ordered = [""] * len(_EVENT_ORDER)
+    trailing: list[str] = []
+    for key, value in data.items():
+        slot = _SLOTS.get(key)
+        if slot is None:
+            _other(key, value, ctx, trailing)
+        elif value is not None:
+            position, render = slot
+            ordered[position] = render(key, value, ctx)
+    trailing += ctx.leftovers  # sorted together below, so the order they were found in is moot
     return "eventType=" + str(data.get("type", "")) + "".join(ordered) + "".join(sorted(trailing))
 
 

@@ -119,6 +119,11 @@ def test_inputs_found() -> None:
         ("2019-12-31T23:59:59.99951Z", "2020-01-01T00:00:00.000Z"),
         ("2020-03-01T00:30:00+01:00", "2020-02-29T23:30:00.000Z"),
         (" 2019-10-21T12:58:56.000Z ", "2019-10-21T12:58:56.000Z"),
+        # Near misses of the already-UTC-milliseconds short cut.
+        ("2025-01-06T06:00:00.000z", "2025-01-06T06:00:00.000Z"),
+        ("2025-01-06T06:00:00,000Z", "2025-01-06T06:00:00.000Z"),
+        ("2025-01-06T06:00:00.000+00:00", "2025-01-06T06:00:00.000Z"),
+        ("2025-02-30T06:00:00.000Z", "2025-02-30T06:00:00.000Z"),  # invalid: as written
         ("yesterday", "yesterday"),
     ],
 )
@@ -242,6 +247,32 @@ def test_sensor_elements_sorted_with_extensions_at_their_end() -> None:
         "sensorElementsensorReporttype=ex:CustomstringValue=s"
         # A non-standard member is printed with its path in the trailing block (reference quirk).
         "sensorElementListsensorElementsensorReportbizRules=b"
+    )
+
+
+def test_unusual_shapes_take_the_general_path() -> None:
+    # Short cuts cover string EPC lists, `{"id": uri}` places and string values; the rest
+    # must still render as the general renderers do.
+    event = {
+        "type": "ObjectEvent",
+        "epcList": ["urn:epc:id:sgtin:0614141.107346.2018", 5, " ", SGTIN_2017],
+        "childEPCs": "urn:epc:id:sgtin:0614141.107346.2018",
+        "action": ["ADD"],
+        "readPoint": {"id": 7},
+        "bizLocation": {"ex:x": "y"},
+        "sourceList": ["urn:epc:id:pgln:4012345.00000", {"type": None, "source": " "}],
+        "ilmd": {"#text": "t", "@ex:a": "1", "cbvmda:lotNumber": ["L1", None]},
+    }
+    assert prehash_string(event, NS) == (
+        "eventType=ObjectEvent"
+        f"epcListepc=5epc={SGTIN_2017}epc={SGTIN_2018}"
+        f"childEPCsepc={SGTIN_2018}"
+        "action=ADD"
+        "readPointid=7"
+        "bizLocation{https://ns.example.com/epcis/}x=y"
+        "ilmd=t{https://ns.example.com/epcis/}a=1"
+        "{urn:epcglobal:cbv:mda}lotNumber{urn:epcglobal:cbv:mda}lotNumber=L1"
+        "sourceListsource=https://id.gs1.org/417/4012345000009"
     )
 
 
