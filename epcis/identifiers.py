@@ -4,6 +4,13 @@ The canonical key is the constrained GS1 Digital Link on https://id.gs1.org used
 event-hash algorithm: 14-digit GTIN, no query string, only the most fine-grained allowed
 key/qualifier combination. Values are held decoded internally and percent-encoded on output.
 
+Percent-encoding. GS1 Digital Link (Table 7-1; grammar XSYMBOL) wants every CSET 82 symbol but
+`-`, `.`, `_` percent-encoded, `'`, `;` and `=` included: `to_digital_link` writes that. The
+canonical key instead keeps `'`, `;` and `=` literal, as the CBV 2.0 hash reference does (its
+vector epclist_normalisation hashes `.../235/51qIgY%29%3C%26Jp3%2Aj7'SDB`), so that stored
+matching keys and event hashes agree. Both forms decode first, so every input form of one
+identifier (URN, DL with `'` or `%27`) gives one canonical key.
+
 lgtin() rule: the lot class of a unit is the LGTIN of the unit's GTIN and the lot, returned in the
 same family as the input (EPC URN in -> urn:epc:class:lgtin out, Digital Link in -> canonical DL).
 """
@@ -162,8 +169,10 @@ _DL = re.compile(r"https?://[^/?#]+(/[^?#]*)?(?:[?#].*)?", re.IGNORECASE)
 _LEADING_DIGITS = re.compile(r"[0-9]*")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
-# GS1 Digital Link Table 7-1: these must be percent-encoded (others of CSET 82 stay as they are).
+# Left unencoded in Digital Link path values. GS1 Digital Link Table 7-1 percent-encodes all the
+# other CSET 82 symbols (to_digital_link); the canonical key also keeps ' ; = literal (module doc).
 _DL_SAFE = "-._"
+_CANONICAL_SAFE = "-._';="
 # TDS: characters that must be %-escaped in an EPC URN component.
 _URN_SAFE = "!'()*+,-.:;=_"
 
@@ -387,14 +396,11 @@ def _dl_start(segments: list[str]) -> int | None:
 # ---------------------------------------------------------------- key -> output forms
 
 
-def _dl_encode(value: str) -> str:
-    return quote(value, safe=_DL_SAFE)
-
-
-def _render_dl(key: _Key) -> str:
-    out = f"{DL_BASE}{key.ai}/{_dl_encode(key.value)}"
+def _render_dl(key: _Key, safe: str = _CANONICAL_SAFE) -> str:
+    """The Digital Link of `key`: the canonical key, or with `safe=_DL_SAFE` strict GS1 DL."""
+    out = f"{DL_BASE}{key.ai}/{quote(key.value, safe=safe)}"
     if key.qualifier is not None:
-        out += f"/{key.qualifier[0]}/{_dl_encode(key.qualifier[1])}"
+        out += f"/{key.qualifier[0]}/{quote(key.qualifier[1], safe=safe)}"
     return out
 
 
@@ -491,8 +497,13 @@ def canonical(uri: str) -> str:
 
 
 def to_digital_link(uri: str) -> str:
-    """Canonical Digital Link for a GS1 key; any other value unchanged."""
-    return canonical(uri)
+    """Canonical Digital Link for a GS1 key, encoded as GS1 Digital Link requires; any other
+    value unchanged. It differs from `canonical` only in `'`, `;`, `=` (%27, %3B, %3D here)."""
+    text = canonical(uri)
+    if not text.startswith(DL_BASE) or not any(c in text for c in "';="):
+        return text
+    key = _key_of(text)
+    return text if key is None else _render_dl(key, _DL_SAFE)
 
 
 def identifier_problem(uri: str) -> str | None:

@@ -94,8 +94,8 @@ class Event(models.Model):
 
     # A plain event is stored once per eventID. An error declaration shares the eventID of
     # the event it corrects and is stored beside it, so the unique key adds its time.
-    dedupe_key = models.CharField(max_length=400, unique=True)
-    event_id = models.CharField(max_length=300, db_index=True)
+    dedupe_key = models.CharField(max_length=400)
+    event_id = models.CharField(max_length=300)
     content_hash = models.CharField(max_length=100)
     type = models.CharField(max_length=200)
     action = models.CharField(max_length=8, blank=True)
@@ -114,7 +114,11 @@ class Event(models.Model):
     namespaces = models.JSONField(default=dict)
 
     class Meta:
+        # Declared here rather than with unique=/db_index= on the fields: on PostgreSQL those
+        # add a second, LIKE-only index per column, paid on every insert and never used.
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key")]
         indexes = [
+            models.Index(fields=["event_id"]),
             models.Index(fields=["event_time"]),
             models.Index(fields=["record_time"]),
             models.Index(fields=["biz_step", "event_time"]),
@@ -130,22 +134,27 @@ class Event(models.Model):
 
 
 # Fact rows (below) are written only by `epcis.storage`, in the transaction that writes their
-# event, and never deleted. PostgreSQL would check each one's foreign keys at commit (Django's
-# are deferred), costing about as much as writing the row, so `db_constraint=False`.
+# event, and never deleted. Their key is (event, seq): no sequence to draw from per row, and
+# the primary key index also answers "all facts of these events". PostgreSQL would check each
+# row's foreign key at commit (Django's are deferred), costing about as much as writing the
+# row, so `db_constraint=False`.
 
 
 class EventCapture(models.Model):
-    """Each capture that delivered an event, first or as a duplicate; it decides who may read it."""
+    """Each partner that delivered an event (first or as a duplicate): who may read it."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
-    capture = models.ForeignKey(CaptureJob, on_delete=models.PROTECT, db_constraint=False)
+    pk = models.CompositePrimaryKey("owner_id", "event_id")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
+    capture = models.ForeignKey(
+        CaptureJob, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["owner", "event"]), models.Index(fields=["event"])]
+        indexes = [models.Index(fields=["event"])]
 
     def __str__(self) -> str:
-        return f"event {self.event_id} via capture {self.capture_id}"
+        return f"event {self.event_id} readable by {self.owner_id}"
 
 
 class Role(models.IntegerChoices):
@@ -160,62 +169,61 @@ class Role(models.IntegerChoices):
     OUTPUT_QUANTITY = 14, "outputQuantityList"
 
 
-class EventIdentifier(models.Model):
+class EventFact(models.Model):
+    pk = models.CompositePrimaryKey("event_id", "seq")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
+    seq = models.SmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class EventIdentifier(EventFact):
     """One identifier of an event in one role; `canonical` is the form used for matching."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     role = models.SmallIntegerField(choices=Role.choices)
     canonical = models.CharField(max_length=300)
     quantity = models.FloatField(null=True, blank=True)
     uom = models.CharField(max_length=4, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["canonical", "role"]),
-            models.Index(fields=["event", "role"]),
-        ]
+        indexes = [models.Index(fields=["canonical", "role"])]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.canonical}"
 
 
-class BizTransaction(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
+class BizTransaction(EventFact):
     type = models.CharField(max_length=300, blank=True)
     value = models.CharField(max_length=300)
 
     class Meta:
-        indexes = [models.Index(fields=["value", "type"]), models.Index(fields=["event"])]
+        indexes = [models.Index(fields=["value", "type"])]
 
     def __str__(self) -> str:
         return f"{self.type} {self.value}".strip()
 
 
-class SourceDestination(models.Model):
+class SourceDestination(EventFact):
     class Kind(models.TextChoices):
         SOURCE = "s"
         DESTINATION = "d"
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     kind = models.CharField(max_length=1, choices=Kind.choices)
     type = models.CharField(max_length=300)
     value = models.CharField(max_length=300)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["value", "kind", "type"]),
-            models.Index(fields=["event"]),
-        ]
+        indexes = [models.Index(fields=["value", "kind", "type"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.type} {self.value}"
 
 
-class ExtensionField(models.Model):
+class ExtensionField(EventFact):
     """A user extension or ILMD field, flattened: `scope` says where it sits in the event and
     `inner` whether it is nested below the top level of that scope (the `INNER_` queries)."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     scope = models.CharField(max_length=16)
     inner = models.BooleanField(default=False)
     namespace = models.CharField(max_length=300)
@@ -225,19 +233,15 @@ class ExtensionField(models.Model):
     time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["name", "namespace", "scope"]),
-            models.Index(fields=["event"]),
-        ]
+        indexes = [models.Index(fields=["name", "namespace", "scope"])]
 
     def __str__(self) -> str:
         return f"{{{self.namespace}}}{self.name}={self.text}"
 
 
-class SensorReport(models.Model):
+class SensorReport(EventFact):
     """One sensorReport with the metadata of its sensorElement folded in."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     element = models.SmallIntegerField()
     type = models.CharField(max_length=300, blank=True)
     device_id = models.CharField(max_length=300, blank=True)
@@ -264,13 +268,13 @@ class SensorReport(models.Model):
     uri_value = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["event"]), models.Index(fields=["type", "uom"])]
+        indexes = [models.Index(fields=["type", "uom"])]
 
     def __str__(self) -> str:
         return f"{self.type} {self.value} {self.uom}".strip()
 
 
-class EventVocabularyValue(models.Model):
+class EventVocabularyValue(EventFact):
     """Small multi-valued facts: persistent disposition set/unset and corrective event ids."""
 
     class Kind(models.TextChoices):
@@ -279,12 +283,11 @@ class EventVocabularyValue(models.Model):
         CORRECTIVE_EVENT = "cor"
         CERTIFICATION = "cert"
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     value = models.CharField(max_length=300)
 
     class Meta:
-        indexes = [models.Index(fields=["value", "kind"]), models.Index(fields=["event"])]
+        indexes = [models.Index(fields=["value", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from epcis.models import Event
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from epcis.models import Event, EventCapture
+from epcis.query.pagination import PagePosition
+from epcis.query.params import EventQuery
 
 
 def stored_event(event: Event) -> tuple[dict[str, Any], dict[str, str]]:
@@ -24,3 +28,55 @@ def stored_events(events: Iterable[Event]) -> list[tuple[dict[str, Any], dict[st
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with milliseconds, the form GS1's examples use."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# -- the query interface ----------------------------------------------------------------
+
+
+def events_visible_to(user: Any) -> QuerySet[Event]:
+    """Staff read every event; a partner only the events it captured (first or again)."""
+    events = Event.objects.all()
+    if user.is_staff:
+        return events
+    return events.filter(Exists(EventCapture.objects.filter(event=OuterRef("pk"), owner=user)))
+
+
+def events_matching(
+    user: Any,
+    query: EventQuery,
+    *,
+    also: Sequence[Q] = (),
+    after: PagePosition | None = None,
+    limit: int,
+) -> list[Event]:
+    """One page of the query's events, in its order, starting after the event `after` names
+    (keyset paging: always a LIMIT over an indexed sort key, never an OFFSET)."""
+    events = events_visible_to(user).filter(*query.conditions, *also)
+    key = query.order_key
+    if after is not None:
+        events = events.filter(_after_position(key, after.pk, query.descending))
+    order = (f"-{key}", "-pk") if query.descending else (key, "pk")
+    return list(events.order_by(*order)[:limit])
+
+
+def _after_position(key: str, pk: int, descending: bool) -> Q:
+    """Rows after the row `pk` in (key, pk) order. The key is compared with the stored key of
+    that row (a primary-key subquery, evaluated once), not with a value from the token, so
+    ties compare exactly whatever form the backend stores times in."""
+    stored_key = Subquery(Event.objects.filter(pk=pk).values(key)[:1])
+    beyond = "lt" if descending else "gt"
+    return Q(**{f"{key}__{beyond}": stored_key}) | Q(**{key: stored_key, f"pk__{beyond}": pk})
+
+
+def matching_count_exceeds(
+    user: Any, query: EventQuery, maximum: int, *, also: Sequence[Q] = ()
+) -> bool:
+    """Whether more than `maximum` events match (counts at most maximum + 1 rows)."""
+    events = events_visible_to(user).filter(*query.conditions, *also).order_by()
+    return events[: maximum + 1].count() > maximum
+
+
+def event_with_declarations(user: Any, event_id: str) -> list[Event]:
+    """The event with this eventID and the error declarations later stored beside it."""
+    events = events_visible_to(user).filter(event_id=event_id)
+    return list(events.order_by(F("declaration_time").asc(nulls_first=True), "pk"))

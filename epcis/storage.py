@@ -52,7 +52,7 @@ EVENT_COLUMNS = (
     "doc",
     "namespaces",
 )
-CAPTURE_COLUMNS = ("event_id", "capture_id", "owner_id")
+CAPTURE_COLUMNS = ("event_id", "capture_id", "owner_id")  # order of the rows written below
 EVENT_TABLE = Event._meta.db_table
 EVENT_CAPTURE_TABLE = EventCapture._meta.db_table
 
@@ -140,8 +140,8 @@ class BatchWriter:
         captures = ((pk, self.capture_id, self.owner_id) for pk, _ in stored)
         self._copy(EVENT_CAPTURE_TABLE, CAPTURE_COLUMNS, captures)
         for model, columns, rows_of in FACT_TABLES:
-            rows = ((pk, *row) for pk, r in stored for row in rows_of(r))
-            self._copy(model._meta.db_table, ("event_id", *columns), rows)
+            rows = ((pk, seq, *row) for pk, r in stored for seq, row in enumerate(rows_of(r)))
+            self._copy(model._meta.db_table, ("event_id", "seq", *columns), rows)
 
     def _event_row(self, pk: int, r: EventRecord) -> tuple:
         return (

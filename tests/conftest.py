@@ -39,6 +39,15 @@ def staff_client(db) -> APIClient:
     return keyed_client("carol", "staff")
 
 
+@pytest.fixture
+def eager_celery(monkeypatch) -> None:
+    """Run tasks in-process even on the broker run: a real worker cannot see the rows of a
+    test that does not commit (only tests using `celery_worker` go through the broker)."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -51,6 +51,12 @@ try:
     # Events per document and bytes per document accepted by POST /capture.
     EPCIS_CAPTURE_LIMIT = env_int("EPCIS_CAPTURE_LIMIT", 500_000)
     EPCIS_CAPTURE_FILE_SIZE_LIMIT = env_int("EPCIS_CAPTURE_FILE_SIZE_LIMIT", 512 * 1024 * 1024)
+    # Capture recovery (seconds): a running job whose heartbeat is older than the timeout is
+    # taken as dead and run again; a job still queued after the queued timeout is re-enqueued
+    # (its enqueue was lost). After EPCIS_CAPTURE_MAX_ATTEMPTS runs a job is failed.
+    EPCIS_CAPTURE_HEARTBEAT_TIMEOUT = env_int("EPCIS_CAPTURE_HEARTBEAT_TIMEOUT", 300)
+    EPCIS_CAPTURE_QUEUED_TIMEOUT = env_int("EPCIS_CAPTURE_QUEUED_TIMEOUT", 300)
+    EPCIS_CAPTURE_MAX_ATTEMPTS = env_int("EPCIS_CAPTURE_MAX_ATTEMPTS", 3)
 except EnvError as exc:
     sys.exit(f"configuration error: {exc}")
 
@@ -163,7 +169,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "requeue-stalled-captures": {
+        "task": "epcis.tasks.requeue_stalled_captures_task",
+        "schedule": 60.0,
+    },
+}
 
 LOGGING = {
     "version": 1,

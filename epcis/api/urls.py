@@ -1,9 +1,17 @@
 from django.urls import path
 
+from epcis.api.capture import CaptureApi, CaptureJobApi
 from epcis.api.health import healthz
+from epcis.api.query import EventApi, EventsApi
 from epcis.api.views import TopLevelResourcesApi
 
 urlpatterns = [
     path("", TopLevelResourcesApi.as_view(), name="top-level"),
     path("healthz", healthz, name="healthz"),
+    path("capture", CaptureApi.as_view(), name="capture"),
+    path("capture/<str:capture_id>", CaptureJobApi.as_view(), name="capture-job"),
+    # One view for /events: GET (query) extends the capture view's POST and OPTIONS.
+    path("events", EventsApi.as_view(), name="events"),
+    # <path:>: an eventID such as ni:///sha-256;... holds slashes once URL-decoded.
+    path("events/<path:event_id>", EventApi.as_view(), name="event"),
 ]

@@ -340,9 +340,18 @@ def _vocabularies(document: JSONDict) -> list[JSONDict]:
 
 
 def _header_extensions(document: JSONDict) -> JSONDict:
-    header = document.get("epcisHeader")
-    members = header.items() if isinstance(header, dict) else ()
-    return {key: value for key, value in members if ":" in key}
+    """Extension members (CURIE keys) of the document: in epcisHeader, at the top level and,
+    in a query document, in epcisBody.queryResults (e.g. a repository's `ignoreFields`, which
+    the event hash honours). A key in several places: epcisHeader's wins, then the top level's."""
+    body = document.get("epcisBody")
+    results = body.get("queryResults") if isinstance(body, dict) else None
+    extensions: JSONDict = {}
+    for node in (results, document, document.get("epcisHeader")):
+        if isinstance(node, dict):
+            extensions.update(
+                (key, value) for key, value in node.items() if ":" in key and key[0] != "@"
+            )
+    return extensions
 
 
 # -- streaming large documents ---------------------------------------------------------
@@ -359,27 +368,43 @@ def _streamed_document(stream: IO[bytes]) -> ParsedDocument:
 
 
 def _streamed_header(stream: IO[bytes]) -> JSONDict:
-    """Every top-level member but epcisBody.
+    """Every top-level member but epcisBody, and the extension members of a query document's
+    epcisBody.queryResults (as `epcisBody.queryResults`).
 
-    Writers put the header first, so reading stops at epcisBody when @context has been
-    seen; when it has not, the whole document is read (events skipped) to find it.
+    Writers put the header first, so reading stops at epcisBody (at resultsBody in a query
+    document) when @context has been seen; when it has not, the whole document is read
+    (events skipped) to find it. So a queryResults extension written after resultsBody is
+    only seen when @context comes late too.
     """
     header: JSONDict = {}
+    results: JSONDict = {}
     builder: ijson.ObjectBuilder | None = None
+    target, name, path = header, "", ""
     try:
         for prefix, event, value in ijson.parse(stream, use_float=True):
-            if prefix == "" and event == "map_key":
-                if value == "epcisBody" and "@context" in header:
+            if event == "map_key" and prefix in _HEADER_PARENTS:
+                if "@context" in header and (
+                    value == "resultsBody"
+                    or (value == "epcisBody" and header.get("type") == "EPCISDocument")
+                ):
                     break
-                key, builder = value, (None if value == "epcisBody" else ijson.ObjectBuilder())
+                target, name = (results, value) if prefix else (header, value)
+                path = f"{prefix}.{value}" if prefix else value
+                # in queryResults only extension members are wanted
+                wanted = ":" in value if prefix else value != "epcisBody"
+                builder = ijson.ObjectBuilder() if wanted else None
             elif builder is not None and prefix:
                 builder.event(event, value)
-                if prefix == key and event in _VALUE_ENDS:
-                    header[key] = builder.value
+                if prefix == path and event in _VALUE_ENDS:
+                    target[name] = builder.value
+                    builder = None
     except ijson.JSONError as error:
         raise DocumentError("malformed", f"malformed JSON: {error}") from None
-    header["epcisBody"] = {}
+    header["epcisBody"] = {"queryResults": results} if results else {}
     return header
+
+
+_HEADER_PARENTS = frozenset({"", "epcisBody.queryResults"})
 
 
 _VALUE_ENDS = frozenset({"end_map", "end_array", "string", "number", "boolean", "null"})

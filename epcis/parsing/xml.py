@@ -190,12 +190,20 @@ def _skip_doctype(text: str, pos: int) -> int:
     )
 
 
+def entity_error(source: _GuardedSource) -> DocumentError | None:
+    """The "forbidden" error for an entity reference `source` has seen, if any."""
+    if source.entity_ref is None:
+        return None
+    ref = source.entity_ref.decode("ascii", "replace")
+    return DocumentError(
+        "forbidden", f"entity reference {ref} is not allowed (only &lt; &gt; &amp; ...)"
+    )
+
+
 def _syntax_error(error: etree.XMLSyntaxError, source: _GuardedSource) -> DocumentError:
-    if source.entity_ref is not None:
-        ref = source.entity_ref.decode("ascii", "replace")
-        return DocumentError(
-            "forbidden", f"entity reference {ref} is not allowed (only &lt; &gt; &amp; ...)"
-        )
+    forbidden = entity_error(source)
+    if forbidden is not None:
+        return forbidden
     line, column = error.position if error.position else (None, None)
     return DocumentError(
         "malformed", f"malformed XML: {error.msg}", line=line or None, column=column or None
@@ -653,6 +661,16 @@ RULES_12 = {
         ordered=False,
     ),
 }
+# 2.0 moved the members of the 1.2 event `extension` (quantityList, sourceList, destinationList,
+# ilmd / childQuantityList) into the event and left `extension` to vendor elements. Documents
+# written by 1.2-era tools still put those members there; the hash reference reads them, and so
+# do we, as if they were written in the event (given both ways is an error, see _members).
+for _name in ("ObjectEvent", "AggregationEvent", "TransactionEvent"):
+    _legacy = RULES_12[_name].wrappers["extension"].order
+    RULES_20[_name].wrappers["extension"] = _Rules(
+        {tag: i for i, tag in enumerate(t for t in _legacy if t != "extension")}, other_last=False
+    )
+
 # Vendor event types: standard names are read in any order, with no XSD to say otherwise.
 _NO_ORDER = _Rules(dict.fromkeys(HANDLERS, 0), other_last=False, ordered=False)
 
@@ -687,6 +705,8 @@ def _members(el: Any, ctx: _Context, data: JSONDict, rules: _Rules) -> None:
             continue
         if position <= last and rules.ordered:
             ctx.error(tag, f"<{tag}> is out of place or repeated in <{el.tag}> (XSD order)")
+        elif tag in data:  # e.g. in the event and again in its 1.2-style <extension>
+            ctx.error(tag, f"<{tag}> is given twice")
         last = position
         wrapped = rules.wrappers.get(tag)
         if wrapped is _FUTURE:
@@ -801,12 +821,14 @@ _DOCUMENT_TYPES = {
     **{(ns, "EPCISMasterDataDocument"): v for ns, v in MASTERDATA_NS.items()},
 }
 _LIST_PARENTS = frozenset({"EPCISBody", "resultsBody"})
+_EPCIS_NAMESPACES = frozenset({*EPCIS_NS, *QUERY_NS, *MASTERDATA_NS})
 
 
 # Only these elements are reported by iterparse: the rest of an event is read from its tree.
 _STREAM_TAGS = (
     "EPCISHeader",
     "EPCISBody",
+    "resultsBody",
     "EventList",
     "VocabularyList",
     "extension",
@@ -881,8 +903,9 @@ class _Reader:
         for event, el in self.events_iter:
             tag = el.tag
             if event == "start":
-                if tag == "EPCISBody" and _is_root(el.getparent()):
+                if self._is_body(el, tag):
                     self.has_body = True
+                    self._read_root_extensions(el)
                 elif tag == "EventList" and el.getparent().tag in _LIST_PARENTS:
                     self.event_list = el
                     return
@@ -890,6 +913,25 @@ class _Reader:
                 _read_header(el, self.ctx, self.header)
             elif tag == "VocabularyList" and el.getparent().tag in _LIST_PARENTS:
                 self.header.vocabularies.extend(_vocabulary_list(el, self.ctx))
+
+    def _is_body(self, el: Any, tag: str) -> bool:
+        """EPCISBody under the root; or, in a query document, resultsBody right under the root
+        (no EPCISBody and QueryResults around it), a shape the hash reference reads too."""
+        if tag == "resultsBody" and self.document_type != "EPCISQueryDocument":
+            return False
+        return tag in ("EPCISBody", "resultsBody") and _is_root(el.getparent())
+
+    def _read_root_extensions(self, body: Any) -> None:
+        """Vendor elements of the root before the body join the header's: e.g. a repository's
+        `ignoreFields`, which the event hash honours. (Ones after the body come too late.)"""
+        ctx, extensions = self.ctx, self.header.extensions
+        for child in body.getparent():
+            if child is body:
+                break
+            tag = child.tag if isinstance(child.tag, str) else ""  # not a comment or PI
+            uri = tag[1:].partition("}")[0] if tag[:1] == "{" else None
+            if uri is not None and uri not in _EPCIS_NAMESPACES:
+                _add(extensions, ctx.element_key(child), _ext_value(child, ctx))
 
     @staticmethod
     def fail_malformed(source: _GuardedSource) -> None:
@@ -1006,3 +1048,18 @@ def parse_xml(stream: BinaryIO) -> ParsedDocument:
     if root is None:  # not even a start tag: let the parser say where it breaks
         _Reader.fail_malformed(source)
     return _Reader(source, root).read()
+
+
+def guard_xml(stream: BinaryIO) -> tuple[_GuardedSource, str]:
+    """The checks `parse_xml` makes before parsing, for a cheap check at upload time.
+
+    Refuses a dangerous DOCTYPE and a root that is not an EPCIS document (DocumentError);
+    returns the document type and a reader of the whole document whose `entity_ref` notes
+    the first entity reference it passes (see `entity_error`).
+    """
+    source = _GuardedSource(stream)
+    source.check_prolog()
+    root = source.peek_root()
+    if root is None:
+        _Reader.fail_malformed(source)
+    return source, _check_root(root)[0]

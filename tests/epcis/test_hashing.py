@@ -20,31 +20,6 @@ from tests.gs1 import gs1_files, requires_gs1
 VECTORS = "hash-test-vectors/examples/"
 MEDIA_TYPES = {".xml": "application/xml", ".json": "application/json"}
 
-# Vectors that fail for a reason outside epcis.hashing; strict, so a fix shows up at once.
-_JSON_IGNORE = (
-    "epcis.parsing.jsonld: the document-level `repository-x:ignoreFields` ({where}) is not "
-    "exposed in ParsedDocument.header_extensions, so the listed extension fields get hashed"
-)
-KNOWN_FAILURES = {
-    "epcisDocHavingEventWithIgnoreFields.jsonld": _JSON_IGNORE.format(where="document root"),
-    "epcisQueryDocHavingEventWithIgnoreFields.jsonld": _JSON_IGNORE.format(
-        where="in epcisBody.queryResults"
-    ),
-    "epcisXmlDocHavingEventWithIgnoreFields.xml": (
-        "epcis.parsing.xml: quantityList inside a 1.2-style <extension> of a 2.0 ObjectEvent is "
-        "rejected and dropped, and the root-level <repository-x:ignoreFields> is not exposed in "
-        "header_extensions"
-    ),
-    "epcisXmlQueryDocHavingEventWithIgnoreFields.xml": (
-        "epcis.parsing.xml: EPCISQueryDocument with resultsBody directly under the root (no "
-        "EPCISBody) raises DocumentError; the reference accepts it"
-    ),
-    "epclist_normalisation.jsonld": (
-        'epcis.identifiers.canonical: percent-encodes "\'" in a Digital Link value (%27); the '
-        "hash algorithm keeps it literal (upui 235 value 51qIgY)<&Jp3*j7'SDB)"
-    ),
-}
-
 
 def _parse(path: Path) -> tuple[list[tuple[dict, dict[str, str]]], frozenset[str]]:
     """Events (data, namespaces) of a vector file, and the document's ignoreFields."""
@@ -59,14 +34,10 @@ def _hashes(path: Path) -> list[str]:
     return [event_hash_id(data, namespaces, ignore) for data, namespaces in events]
 
 
-def _case(path: Path) -> object:
-    reason = KNOWN_FAILURES.get(path.name)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(path, id=path.name, marks=marks)
-
-
+# Every vector, the *HavingEventWithIgnoreFields ones included: their document-level
+# `repository-x:ignoreFields` reaches `ignored_fields` through header_extensions.
 INPUTS = [
-    _case(path)
+    pytest.param(path, id=path.name)
     for path in gs1_files(VECTORS + "*.jsonld") + gs1_files(VECTORS + "*.xml")
     if path.with_suffix(".hashes").is_file()
 ]
@@ -93,8 +64,7 @@ def test_expected_equal(path: Path) -> None:
 def test_xml_examples_hash_distinct() -> None:
     hashes: list[str] = []
     for path in gs1_files(VECTORS + "*.xml"):
-        if path.name not in KNOWN_FAILURES:
-            hashes += _hashes(path)
+        hashes += _hashes(path)
     assert len(hashes) > 40
     assert len(set(hashes)) == len(hashes)
 

@@ -81,6 +81,11 @@ RALPHTRO_EPC = [
         "urn:epc:id:upui:1234567.098765.51qIgY)%3C%26Jp3*j7SDB",
         "https://id.gs1.org/01/01234567987651/235/51qIgY%29%3C%26Jp3%2Aj7SDB",
     ),
+    # As in RalphTro's vector (and its hash vector epclist_normalisation): ' stays literal.
+    (
+        "urn:epc:id:upui:1234567.098765.51qIgY)%3C%26Jp3*j7'SDB",
+        "https://id.gs1.org/01/01234567987651/235/51qIgY%29%3C%26Jp3%2Aj7'SDB",
+    ),
     ("urn:epc:id:pgln:4000001.00000", "https://id.gs1.org/417/4000001000005"),
     ("urn:epc:id:pgln:999999999999.", "https://id.gs1.org/417/9999999999994"),
     ("urn:epc:class:lgtin:4012345.012345.Lot987", "https://id.gs1.org/01/04012345123456/10/Lot987"),
@@ -221,9 +226,11 @@ def test_not_gs1_unchanged(uri: str) -> None:
             "https://id.gs1.org/01/10614141073464/21/A%2fb",
             "https://id.gs1.org/01/10614141073464/21/A%2Fb",
         ),
+        # ' ; = stay literal in the canonical key, as in the hash reference (to_digital_link
+        # encodes them, see test_digital_link_encodes_what_the_canonical_key_keeps_literal)
         (
             "urn:epc:id:sgtin:0614141.107346.a'b;c=d+e,f:g",
-            "https://id.gs1.org/01/10614141073464/21/a%27b%3Bc%3Dd%2Be%2Cf%3Ag",
+            "https://id.gs1.org/01/10614141073464/21/a'b;c=d%2Be%2Cf%3Ag",
         ),
         (
             "urn:epc:id:sgtin:0614141.107346.x.y_z-1",
@@ -238,6 +245,24 @@ def test_not_gs1_unchanged(uri: str) -> None:
 )
 def test_canonical_edge_cases(uri: str, expected: str) -> None:
     assert canonical(uri) == expected
+
+
+SERIAL_WITH_APOSTROPHE = [  # one identifier, every way it may be written
+    "urn:epc:id:sgtin:0614141.107346.a'b;c=d",
+    "urn:epc:id:sgtin:0614141.107346.a%27b%3Bc%3Dd",
+    "https://id.gs1.org/01/10614141073464/21/a'b;c=d",
+    "https://id.gs1.org/01/10614141073464/21/a%27b%3bc%3Dd",
+    "https://brand.example.com/gtin/10614141073464/ser/a%27b;c%3Dd?x=1",
+]
+
+
+@pytest.mark.parametrize("uri", SERIAL_WITH_APOSTROPHE)
+def test_digital_link_encodes_what_the_canonical_key_keeps_literal(uri: str) -> None:
+    # GS1 Digital Link's grammar (XSYMBOL) percent-encodes ' ; = ; the CBV 2.0 hash reference,
+    # whose form the canonical key follows, keeps them. Either way one form per identifier.
+    assert canonical(uri) == "https://id.gs1.org/01/10614141073464/21/a'b;c=d"
+    assert to_digital_link(uri) == "https://id.gs1.org/01/10614141073464/21/a%27b%3Bc%3Dd"
+    assert to_epc_urn(uri) == "urn:epc:id:sgtin:0614141.107346.a'b;c=d"
 
 
 # --------------------------------------------------------------------------- rejections

@@ -306,3 +306,54 @@ def test_streaming_reports_malformed_json_from_the_events(
     with pytest.raises(DocumentError) as raised:
         list(document.events)
     assert raised.value.kind == "malformed"
+
+
+# -- document-level extensions (e.g. a repository's ignoreFields) -------------------------
+
+RX = {"rx": "https://repository-x.example.com/", "ex": "https://ns.example.com/epcis/"}
+IGNORE = ["rx:hash", "ex:captureID"]
+
+
+def document_with_extensions(query: bool, header_first: bool = True) -> dict[str, Any]:
+    events = [{**BASE_EVENT, "ex:n": n} for n in range(30)]
+    body: dict[str, Any]
+    top: dict[str, Any] = {}
+    if query:
+        results = {"queryName": "SimpleEventQuery", "rx:ignoreFields": IGNORE}
+        body = {"queryResults": {**results, "resultsBody": {"eventList": events}}}
+    else:
+        body, top = {"eventList": events}, {"rx:ignoreFields": IGNORE}
+    header = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", RX],
+        "type": "EPCISQueryDocument" if query else "EPCISDocument",
+        "epcisHeader": {"ex:note": "n"},
+        **top,
+    }
+    return {**header, "epcisBody": body} if header_first else {"epcisBody": body, **header}
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize("query", [False, True])
+def test_exposes_document_level_extensions_with_their_namespaces(
+    monkeypatch: pytest.MonkeyPatch, query: bool, streamed: bool
+) -> None:
+    # Top level (EPCISDocument) or epcisBody.queryResults (EPCISQueryDocument), as in the hash
+    # vectors epcis(Query)DocHavingEventWithIgnoreFields; epcisHeader members as before.
+    if streamed:
+        monkeypatch.setattr(jsonld, "ORJSON_MAX_BYTES", 100)
+    document = parse_json(io.BytesIO(json.dumps(document_with_extensions(query)).encode()))
+    assert document.header_extensions == {"rx:ignoreFields": IGNORE, "ex:note": "n"}
+    assert {p: document.namespaces[p] for p in RX} == RX
+    assert [event.data["ex:n"] for event in document.events] == list(range(30))
+
+
+def test_streaming_finds_query_results_extensions_after_the_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jsonld, "ORJSON_MAX_BYTES", 100)
+    document = document_with_extensions(query=True, header_first=False)
+    results = document["epcisBody"]["queryResults"]
+    results["rx:ignoreFields"] = results.pop("rx:ignoreFields")  # after resultsBody
+    parsed = parse_json(io.BytesIO(json.dumps(document).encode()))
+    assert parsed.header_extensions["rx:ignoreFields"] == IGNORE
+    assert len(list(parsed.events)) == 30

@@ -563,3 +563,85 @@ def test_keeps_vendor_and_unknown_list_members_in_document_order() -> None:
     assert [e.data["type"] for e in events] == ["ObjectEvent", "Bogus", "v:Custom", "ObjectEvent"]
     # A vendor event type is a CURIE; the validator accepts it as a URI-typed event.
     assert [e.is_valid for e in events] == [True, False, True, True]
+
+
+# --- shapes the hash reference reads (vectors *XmlDocHavingEventWithIgnoreFields) ---------
+
+QUANTITY = (
+    "<quantityList><quantityElement><epcClass>urn:epc:class:lgtin:4054739.099961.L1</epcClass>"
+    "<quantity>150</quantity><uom>KGM</uom></quantityElement></quantityList>"
+)
+WHERE = "<bizStep>urn:epcglobal:cbv:bizstep:commissioning</bizStep>"
+
+
+def parsed_events(body: str, document: str = DOC_20) -> list[Any]:
+    return list(parse_xml(io.BytesIO(document.format(body).encode())).events)
+
+
+def test_reads_1_2_style_members_in_the_extension_of_a_2_0_event_as_flat_ones() -> None:
+    (flat,) = parsed_events(f"<ObjectEvent>{BASE}{WHERE}{QUANTITY}</ObjectEvent>")
+    (wrapped,) = parsed_events(
+        f'<ObjectEvent>{BASE}{WHERE}<extension>{QUANTITY}</extension><x:a xmlns:x="urn:x">t'
+        "</x:a></ObjectEvent>"
+    )
+    assert wrapped.errors == []
+    assert wrapped.data == {**flat.data, "x:a": "t"}
+    assert wrapped.data["quantityList"] == [
+        {"epcClass": "urn:epc:class:lgtin:4054739.099961.L1", "quantity": 150, "uom": "KGM"}
+    ]
+
+
+def test_a_member_given_flat_and_in_the_extension_is_an_error() -> None:
+    (event,) = parsed_events(
+        f"<ObjectEvent>{BASE}{QUANTITY}<extension>{QUANTITY}</extension></ObjectEvent>"
+    )
+    assert [error.field for error in event.errors] == ["quantityList"]
+    (event,) = parsed_events(f"<ObjectEvent>{BASE}<extension><color/></extension></ObjectEvent>")
+    assert [error.field for error in event.errors] == ["color"]
+
+
+ROOT_EXTENSION = (
+    '<rx:ignoreFields xmlns:rx="https://repository-x.example.com/" '
+    'xmlns:ex="https://ns.example.com/epcis/"><ex:a/><ex:b/></rx:ignoreFields>'
+)
+
+
+def test_exposes_vendor_elements_of_the_root_with_the_header_extensions() -> None:
+    data = DOC_20.replace("<EPCISBody>", ROOT_EXTENSION + "<EPCISBody>").format(
+        f"<ObjectEvent>{BASE}</ObjectEvent>"
+    )
+    document = parse_xml(io.BytesIO(data.encode()))
+    assert document.header_extensions == {"rx:ignoreFields": {"ex:a": "", "ex:b": ""}}
+    assert document.namespaces == {
+        "rx": "https://repository-x.example.com/",
+        "ex": "https://ns.example.com/epcis/",
+    }
+    assert [event.is_valid for event in document.events] == [True]
+
+
+QUERY_DOC_WITHOUT_BODY = (
+    '<q:EPCISQueryDocument xmlns:q="urn:epcglobal:epcis-query:xsd:2" schemaVersion="2.0">'
+    f"{ROOT_EXTENSION}<queryName>SimpleEventQuery</queryName>"
+    "<resultsBody><EventList>{}</EventList></resultsBody></q:EPCISQueryDocument>"
+)
+
+
+def test_reads_a_query_document_with_results_body_right_under_the_root() -> None:
+    document = parse_xml(
+        io.BytesIO(QUERY_DOC_WITHOUT_BODY.format(f"<ObjectEvent>{BASE}</ObjectEvent>").encode())
+    )
+    assert document.document_type == "EPCISQueryDocument"
+    assert document.header_extensions == {"rx:ignoreFields": {"ex:a": "", "ex:b": ""}}
+    events = list(document.events)
+    assert [(event.data["type"], event.is_valid) for event in events] == [("ObjectEvent", True)]
+
+
+def test_results_body_right_under_the_root_is_only_for_query_documents() -> None:
+    data = (
+        '<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2">'
+        f"<resultsBody><EventList><ObjectEvent>{BASE}</ObjectEvent></EventList></resultsBody>"
+        "</epcis:EPCISDocument>"
+    )
+    with pytest.raises(DocumentError) as caught:
+        parse_xml(io.BytesIO(data.encode()))
+    assert caught.value.kind == "invalid"
