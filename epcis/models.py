@@ -134,10 +134,12 @@ class Event(models.Model):
 
 
 # Fact rows (below) are written only by `epcis.storage`, in the transaction that writes their
-# event, and never deleted. Their key is (event, seq): no sequence to draw from per row, and
-# the primary key index also answers "all facts of these events". PostgreSQL would check each
-# row's foreign key at commit (Django's are deferred), costing about as much as writing the
-# row, so `db_constraint=False`.
+# event, and never deleted; `seq` numbers them within their event, so no sequence is drawn
+# per row. Where queries always look a fact up by its value, the primary key leads with the
+# value and is the table's only index; the others are keyed (event, seq) plus a value index.
+# Every index is paid on every ingested row. PostgreSQL would also check each row's foreign
+# key at commit (Django's are deferred), costing about as much as writing the row, so
+# `db_constraint=False`.
 
 
 class EventCapture(models.Model):
@@ -170,7 +172,6 @@ class Role(models.IntegerChoices):
 
 
 class EventFact(models.Model):
-    pk = models.CompositePrimaryKey("event_id", "seq")
     event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     seq = models.SmallIntegerField()
 
@@ -181,24 +182,31 @@ class EventFact(models.Model):
 class EventIdentifier(EventFact):
     """One identifier of an event in one role; `canonical` is the form used for matching."""
 
+    pk = models.CompositePrimaryKey("canonical", "role", "event_id", "seq")
     role = models.SmallIntegerField(choices=Role.choices)
     canonical = models.CharField(max_length=300)
     quantity = models.FloatField(null=True, blank=True)
     uom = models.CharField(max_length=4, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["canonical", "role"])]
+        # Quantity comparisons (GT_quantity ...) go event by event; only class-level rows
+        # carry quantities, so this partial index costs nothing for serialized EPCs.
+        indexes = [
+            models.Index(
+                fields=["event", "role"],
+                condition=models.Q(role__gte=Role.QUANTITY),
+                name="eventidentifier_quantity",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.canonical}"
 
 
 class BizTransaction(EventFact):
+    pk = models.CompositePrimaryKey("value", "type", "event_id", "seq")
     type = models.CharField(max_length=300, blank=True)
     value = models.CharField(max_length=300)
-
-    class Meta:
-        indexes = [models.Index(fields=["value", "type"])]
 
     def __str__(self) -> str:
         return f"{self.type} {self.value}".strip()
@@ -209,12 +217,10 @@ class SourceDestination(EventFact):
         SOURCE = "s"
         DESTINATION = "d"
 
+    pk = models.CompositePrimaryKey("value", "kind", "type", "event_id", "seq")
     kind = models.CharField(max_length=1, choices=Kind.choices)
     type = models.CharField(max_length=300)
     value = models.CharField(max_length=300)
-
-    class Meta:
-        indexes = [models.Index(fields=["value", "kind", "type"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.type} {self.value}"
@@ -224,6 +230,7 @@ class ExtensionField(EventFact):
     """A user extension or ILMD field, flattened: `scope` says where it sits in the event and
     `inner` whether it is nested below the top level of that scope (the `INNER_` queries)."""
 
+    pk = models.CompositePrimaryKey("event_id", "seq")
     scope = models.CharField(max_length=16)
     inner = models.BooleanField(default=False)
     namespace = models.CharField(max_length=300)
@@ -242,6 +249,7 @@ class ExtensionField(EventFact):
 class SensorReport(EventFact):
     """One sensorReport with the metadata of its sensorElement folded in."""
 
+    pk = models.CompositePrimaryKey("event_id", "seq")
     element = models.SmallIntegerField()
     type = models.CharField(max_length=300, blank=True)
     device_id = models.CharField(max_length=300, blank=True)
@@ -283,11 +291,9 @@ class EventVocabularyValue(EventFact):
         CORRECTIVE_EVENT = "cor"
         CERTIFICATION = "cert"
 
+    pk = models.CompositePrimaryKey("value", "kind", "event_id", "seq")
     kind = models.CharField(max_length=4, choices=Kind.choices)
     value = models.CharField(max_length=300)
-
-    class Meta:
-        indexes = [models.Index(fields=["value", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
@@ -310,3 +316,21 @@ class VocabularyElement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.element_id}"
+
+
+class NamedQuery(models.Model):
+    """A saved SimpleEventQuery (`POST /queries`): its parameters as the query language's
+    JSON object. Names are per owner: a partner neither sees nor collides with another's."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    name = models.CharField(max_length=200)
+    query = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="named_query_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

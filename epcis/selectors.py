@@ -8,9 +8,10 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
-from epcis.models import Event, EventCapture
+from epcis.models import Event, EventCapture, EventIdentifier, NamedQuery
 from epcis.query.pagination import PagePosition
 from epcis.query.params import EventQuery
+from epcis.query.resources import INSTANCE_ROLES, Resource
 
 
 def stored_event(event: Event) -> tuple[dict[str, Any], dict[str, str]]:
@@ -80,3 +81,32 @@ def event_with_declarations(user: Any, event_id: str) -> list[Event]:
     """The event with this eventID and the error declarations later stored beside it."""
     events = events_visible_to(user).filter(event_id=event_id)
     return list(events.order_by(F("declaration_time").asc(nulls_first=True), "pk"))
+
+
+def resource_values(user: Any, resource: Resource, *, after: str | None, limit: int) -> list[str]:
+    """One page of the distinct values a resource takes in the caller's events, in code-point
+    order (keyset on the value: each value column leads an index)."""
+    values: QuerySet[Any, str]
+    if resource.column is None:
+        rows = EventIdentifier.objects.filter(role__in=INSTANCE_ROLES)
+        if not user.is_staff:
+            owned = EventCapture.objects.filter(event=OuterRef("event_id"), owner=user)
+            rows = rows.filter(Exists(owned))
+        values, column = rows.values_list("canonical", flat=True), "canonical"
+    else:
+        column = resource.column
+        values = events_visible_to(user).exclude(**{column: ""}).values_list(column, flat=True)
+    if after is not None:
+        values = values.filter(**{f"{column}__gt": after})
+    return list(values.order_by(column).distinct()[:limit])
+
+
+def named_queries_of(user: Any, *, after: str | None, limit: int) -> list[NamedQuery]:
+    queries = NamedQuery.objects.filter(owner=user)
+    if after is not None:
+        queries = queries.filter(name__gt=after)
+    return list(queries.order_by("name")[:limit])
+
+
+def named_query(user: Any, name: str) -> NamedQuery | None:
+    return NamedQuery.objects.filter(owner=user, name=name).first()

@@ -173,7 +173,10 @@ class BatchWriter:
                 for row in rows:
                     copy.write_row(row)
             return
-        batch = list(rows)
+        # Django keeps SQLite datetimes as naive UTC text and compares them as text, so they
+        # must be written in its form, not the sqlite3 module's ("... +00:00").
+        adapt = connection.ops.adapt_datetimefield_value
+        batch = [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in rows]
         if batch:
             marks = ", ".join("%s" for _ in columns)
             self.cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', batch)

@@ -1,4 +1,5 @@
-"""The GS1 query interface: GET /events, GET /events/{eventID}, OPTIONS.
+"""The GS1 query interface: GET /events, GET /events/{eventID}, the top-level resources
+(/eventTypes, /epcs, ... and their /{value}/events) and named queries (/queries), with OPTIONS.
 
 Views stay thin: parse the parameters (epcis.query.params), read a page
 (epcis.selectors), render an EPCISQueryDocument as JSON-LD or XML.
@@ -7,12 +8,14 @@ Views stay thin: parse the parameters (epcis.query.params), read a page
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.db.models import Q
 from django.http import HttpResponse
+from django.urls import URLPattern, path
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +23,8 @@ from rest_framework.views import APIView
 
 from epcis.api.capture import EventCaptureApi, XMLRenderer
 from epcis.api.problems import EPCISProblem
-from epcis.models import Event
+from epcis.api.views import EPCIS_CONTEXT
+from epcis.models import Event, NamedQuery
 from epcis.query.filters import QueryContext
 from epcis.query.pagination import (
     PagePosition,
@@ -28,18 +32,37 @@ from epcis.query.pagination import (
     page_token,
     per_page,
     token_expiry,
+    value_position,
+    value_token,
 )
 from epcis.query.params import EventQuery, QueryParameterError, parse_query
-from epcis.rendering.jsonld import DEFAULT_EPC_FORMAT, EPC_FORMATS, render_query_document
+from epcis.query.resources import RESOURCES, Resource
+from epcis.query.services import (
+    NamedQueryExists,
+    create_named_query,
+    delete_named_query,
+    query_parameters,
+    query_prefixes,
+)
+from epcis.rendering.jsonld import (
+    DEFAULT_EPC_FORMAT,
+    EPC_FORMATS,
+    identifier_translator,
+    render_query_document,
+)
 from epcis.rendering.xml import render_xml_document
 from epcis.selectors import (
     event_with_declarations,
     events_matching,
     format_time,
     matching_count_exceeds,
+    named_queries_of,
+    named_query,
+    resource_values,
     stored_events,
 )
 
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # Longer query strings are refused before any parsing (GS1: 414 URITooLongException).
 MAX_URI_LENGTH = 8192
 CBV_XML_FORMATS = ("No_Preference", "Always_Web_URI", "Always_URN", "Never_Translates")
@@ -73,17 +96,32 @@ def parameter_problem(detail: str) -> EPCISProblem:
     return EPCISProblem(400, "QueryParameterException", detail)
 
 
+def plain_path_value(value: str) -> str:
+    """A value from the URL path; PostgreSQL refuses NUL in text, and no id holds controls."""
+    if CONTROL_CHARACTER.search(value):
+        raise parameter_problem("The path holds a control character.")
+    return value
+
+
 # -- the response of every .../events endpoint --------------------------------------------
 
 
 def query_response(
-    request: Request, *, also: tuple[Q, ...] = (), query_name: str = "SimpleEventQuery"
+    request: Request,
+    *,
+    params: dict[str, list[str]] | None = None,
+    prefixes: dict[str, str] | None = None,
+    also: tuple[Q, ...] = (),
+    query_name: str = "SimpleEventQuery",
 ) -> Response:
-    """One page of a query's events (the query string, ANDed with `also`) as a query doc."""
+    """One page of a query's events as a query document. The parameters are the query
+    string's unless given (a named query's), ANDed with `also` (a resource's value)."""
     _refuse_long_uri(request)
     formats = _output_formats(request)
+    if params is None:
+        params = dict(request.query_params.lists())
     try:
-        query = parse_query(dict(request.query_params.lists()), _context(request))
+        query = parse_query(params, _context(request, prefixes or {}))
         bound_to = _bound_to(request, query)
         after = page_position(query.next_page_token, bound_to)
         size = _page_size(query, after)
@@ -124,9 +162,10 @@ def _output_formats(request: Request) -> tuple[str, str]:
     return epc_format, cbv_format
 
 
-def _context(request: Request) -> QueryContext:
-    """Extension prefixes declared in `GS1-Extensions: acme=https://acme.example/epcis/, ...`."""
-    prefixes = {}
+def _context(request: Request, prefixes: dict[str, str]) -> QueryContext:
+    """Extension prefixes declared in `GS1-Extensions: acme=https://acme.example/epcis/, ...`
+    (beside those of a named query's @context)."""
+    prefixes = dict(prefixes)
     for declaration in request.headers.get("GS1-Extensions", "").split(","):
         prefix, sep, namespace = declaration.partition("=")
         if sep and prefix.strip() and namespace.strip():
@@ -196,7 +235,9 @@ class EventsApi(EventCaptureApi):
     def get(self, request: Request) -> Response:
         return query_response(request)
 
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         response = super().options(request, *args, **kwargs)
         for name, value in DISCOVERY_HEADERS.items():
             response[name] = value
@@ -216,11 +257,226 @@ class EventApi(APIView):
                 "query parameters."
             )
         formats = _output_formats(request)
-        events = event_with_declarations(request.user, event_id)
+        events = event_with_declarations(request.user, plain_path_value(event_id))
         if not events:
             raise EPCISProblem(404, "NoSuchResourceException", f"There is no event {event_id}.")
         document = _document(request, events, "SimpleEventQuery", formats)
         return Response(document, headers=dict(QUERY_HEADERS))
 
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+# -- top-level resources ------------------------------------------------------------------
+
+
+def collection(members: list[str]) -> dict[str, Any]:
+    return {"@context": EPCIS_CONTEXT, "type": "Collection", "member": members}
+
+
+def _resource(name: str) -> Resource:
+    return RESOURCES[name]
+
+
+def _resource_value(resource: Resource, value: str) -> str:
+    try:
+        return resource.parse(plain_path_value(value))
+    except ValueError as exc:
+        raise parameter_problem(f"{value!r} is not a valid {resource.name} value: {exc}") from None
+
+
+class ResourceListApi(APIView):
+    """GET /eventTypes, /epcs, /bizSteps, ...: the values found in the caller's events."""
+
+    resource_name = ""
+
+    def get(self, request: Request) -> Response:
+        resource = _resource(self.resource_name)
+        translate = identifier_translator(_output_formats(request)[0])
+        bound = f"{request.user.pk}|{request.path}"
+        try:
+            _only(request, {"perPage", "nextPageToken"})
+            size = per_page(_count(request.query_params.get("perPage")))
+            after = value_position(request.query_params.get("nextPageToken"), bound)
+        except QueryParameterError as exc:
+            raise parameter_problem(str(exc)) from None
+        values = resource_values(request.user, resource, after=after, limit=size + 1)
+        page = values[:size]
+        members = [translate(value) for value in page] if resource.identifier else page
+        headers = dict(QUERY_HEADERS)
+        if len(values) > size:
+            headers["Link"] = _value_link(request, page[-1], size, bound)
+        return Response(collection(members), headers=headers)
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+class ResourceApi(APIView):
+    """GET /bizSteps/{bizStep} etc.: the sub-resources of one value (just `events`)."""
+
+    resource_name = ""
+
+    def get(self, request: Request, value: str) -> Response:
+        _resource_value(_resource(self.resource_name), value)
+        return Response(collection(["events"]), headers=dict(QUERY_HEADERS))
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+class ResourceEventsApi(APIView):
+    """GET /bizSteps/{bizStep}/events etc.: the events with that value, plus any filters."""
+
+    renderer_classes = QUERY_RENDERERS
+    resource_name = ""
+
+    def get(self, request: Request, value: str) -> Response:
+        resource = _resource(self.resource_name)
+        condition = resource.condition(_resource_value(resource, value))
+        return query_response(request, also=(condition,))
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+def _only(request: Request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise QueryParameterError(f"{', '.join(unknown)}: not a parameter of this resource.")
+
+
+def _count(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise QueryParameterError(f"perPage={raw!r} must be a positive integer.")
+    return int(raw)
+
+
+def _value_link(request: Request, last: str, size: int, bound: str) -> str:
+    query_string = urlencode({"perPage": size, "nextPageToken": value_token(last, bound)})
+    return f'<{request.build_absolute_uri(request.path)}?{query_string}>; rel="next"'
+
+
+# -- named queries ------------------------------------------------------------------------
+
+
+def _named_or_404(request: Request, name: str) -> NamedQuery:
+    named = named_query(request.user, plain_path_value(name))
+    if named is None:
+        raise EPCISProblem(404, "NoSuchNameException", f"There is no query named {name!r}.")
+    return named
+
+
+def _named_document(named: NamedQuery) -> dict[str, Any]:
+    return {"name": named.name, "query": named.query}
+
+
+class NamedQueriesApi(APIView):
+    """POST /queries (save a query), GET /queries (the caller's queries, by name)."""
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            raise EPCISProblem(400, "QueryValidationException", 'Send {"name": ..., "query": {}}.')
+        name, query = body["name"].strip(), body.get("query", {})
+        if not name or "/" in name or CONTROL_CHARACTER.search(name) or not isinstance(query, dict):
+            raise EPCISProblem(
+                400,
+                "QueryValidationException",
+                "name must be a non-empty string without '/' "
+                "and query an object of query parameters.",
+            )
+        try:
+            named = create_named_query(owner=request.user, name=name, query=query)
+        except QueryParameterError as exc:
+            raise EPCISProblem(400, "QueryValidationException", str(exc)) from None
+        except NamedQueryExists as exc:
+            raise EPCISProblem(409, "ResourceAlreadyExistsException", str(exc)) from None
+        headers = {"Location": f"/queries/{quote(named.name, safe='')}", **QUERY_HEADERS}
+        return Response(_named_document(named), status=201, headers=headers)
+
+    def get(self, request: Request) -> Response:
+        bound = f"{request.user.pk}|{request.path}"
+        try:
+            _only(request, {"perPage", "nextPageToken"})
+            size = per_page(_count(request.query_params.get("perPage")))
+            after = value_position(request.query_params.get("nextPageToken"), bound)
+        except QueryParameterError as exc:
+            raise parameter_problem(str(exc)) from None
+        queries = named_queries_of(request.user, after=after, limit=size + 1)
+        headers = dict(QUERY_HEADERS)
+        if len(queries) > size:
+            headers["Link"] = _value_link(request, queries[size - 1].name, size, bound)
+        return Response([_named_document(q) for q in queries[:size]], headers=headers)
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+class NamedQueryApi(APIView):
+    """GET /queries/{name} (its definition), DELETE /queries/{name}."""
+
+    def get(self, request: Request, name: str) -> Response:
+        named = _named_or_404(request, name)
+        return Response(_named_document(named), headers=dict(QUERY_HEADERS))
+
+    def delete(self, request: Request, name: str) -> HttpResponse:
+        delete_named_query(_named_or_404(request, name))
+        return HttpResponse(status=204)
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+class NamedQueryEventsApi(APIView):
+    """GET /queries/{name}/events: the saved query's results, paged like GET /events."""
+
+    renderer_classes = QUERY_RENDERERS
+
+    def get(self, request: Request, name: str) -> Response:
+        named = _named_or_404(request, name)
+        try:
+            _only(request, {"perPage", "nextPageToken"})
+        except QueryParameterError as exc:
+            raise parameter_problem(str(exc)) from None
+        params = {**query_parameters(named.query), **dict(request.query_params.lists())}
+        return query_response(
+            request, params=params, prefixes=query_prefixes(named.query), query_name=named.name
+        )
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+def _resource_routes(name: str) -> list[URLPattern]:
+    views = {"resource_name": name}
+    return [
+        path(name, ResourceListApi.as_view(**views), name=f"{name}"),
+        # /events first: <path:> would also take "x/events" as a value.
+        path(f"{name}/<path:value>/events", ResourceEventsApi.as_view(**views)),
+        path(f"{name}/<path:value>", ResourceApi.as_view(**views)),
+    ]
+
+
+query_urlpatterns: list[URLPattern] = [
+    *(route for name in RESOURCES for route in _resource_routes(name)),
+    path("queries", NamedQueriesApi.as_view(), name="queries"),
+    path("queries/<str:name>/events", NamedQueryEventsApi.as_view(), name="query-events"),
+    path("queries/<str:name>", NamedQueryApi.as_view(), name="query"),
+]

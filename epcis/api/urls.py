@@ -2,7 +2,7 @@ from django.urls import path
 
 from epcis.api.capture import CaptureApi, CaptureJobApi
 from epcis.api.health import healthz
-from epcis.api.query import EventApi, EventsApi
+from epcis.api.query import EventApi, EventsApi, query_urlpatterns
 from epcis.api.views import TopLevelResourcesApi
 
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("events", EventsApi.as_view(), name="events"),
     # <path:>: an eventID such as ni:///sha-256;... holds slashes once URL-decoded.
     path("events/<path:event_id>", EventApi.as_view(), name="event"),
+    # /eventTypes, /epcs, /bizSteps, /bizLocations, /readPoints, /dispositions (each with
+    # /{value} and /{value}/events) and /queries. `epcs/<path:value>` takes any deeper path,
+    # so routes like /epcs/{epc}/state must be listed before this line.
+    *query_urlpatterns,
 ]

@@ -66,7 +66,7 @@ class QueryContext:
 
 def fact_exists(model: type[Model], condition: Q) -> Q:
     """EXISTS (a fact row of this event meeting `condition`)."""
-    return Q(Exists(model.objects.filter(condition, event=OuterRef("pk"))))
+    return Q(Exists(model._default_manager.filter(condition, event=OuterRef("pk"))))
 
 
 def any_of(conditions: Iterable[Q]) -> Q:
@@ -97,7 +97,20 @@ def has_error_declaration(match: re.Match[str], value: Any, context: QueryContex
 def identifier_matches(match: re.Match[str], keys: list[tuple[str, str]], context: Any) -> Q:
     """MATCH_*: some identifier in the roles named by the parameter matches a value/pattern."""
     roles = EPC_ROLES[match["what"]]
-    return fact_exists(EventIdentifier, Q(role__in=roles) & any_of(map(_pattern_condition, keys)))
+    to_condition = _class_pattern_condition if "Class" in match["what"] else _pattern_condition
+    return fact_exists(EventIdentifier, Q(role__in=roles) & any_of(map(to_condition, keys)))
+
+
+def _class_pattern_condition(key: tuple[str, str]) -> Q:
+    """MATCH_*EPCClass with `urn:epc:idpat:sgtin:CP.IR.*`: the pattern names a GTIN, so it
+    matches that GTIN as a class and each of its lots (LGTIN, `/10/`), not serials."""
+    kind, value = key
+    if kind == "prefix" and value.endswith("/21/"):
+        gtin = value.removesuffix("/21/")
+        return Q(canonical=gtin) | Q(canonical__startswith=f"{gtin}/10/")
+    if kind == "regex" and value.endswith("/21/[^/]+$"):
+        return Q(canonical__regex=value.removesuffix("/21/[^/]+$") + "(/10/[^/]+)?$")
+    return _pattern_condition(key)
 
 
 def _pattern_condition(key: tuple[str, str]) -> Q:
@@ -259,8 +272,8 @@ def field_name(text: str, prefixes: dict[str, str]) -> tuple[list[str], str]:
         namespace, _, local = text.rpartition("#")
         return [namespace, f"{namespace}#", f"{namespace}/", f"{namespace}:"], local
     prefix, _, local = text.partition(":")
-    namespace = prefixes.get(prefix) or KNOWN_PREFIXES.get(prefix)
-    if namespace is None:
+    namespace = prefixes.get(prefix, KNOWN_PREFIXES.get(prefix, ""))
+    if not namespace:
         raise UnknownPrefix(
             f"The prefix {prefix!r} of {text!r} is not declared: send it in the "
             f"GS1-Extensions header ({prefix}=https://...), or write namespace#{local}."

@@ -64,3 +64,22 @@ def per_page(value: int | None) -> int:
     if not 1 <= value <= PER_PAGE_MAX:
         raise QueryParameterError(f"perPage must be from 1 to {PER_PAGE_MAX}, not {value}.")
     return value
+
+
+def value_token(last: str, fingerprint: str) -> str:
+    """For the listings (/epcs, /bizSteps, /queries ...): the last value served."""
+    return signing.dumps([last, fingerprint], salt=SALT + ".values", compress=True)
+
+
+def value_position(token: str | None, fingerprint: str) -> str | None:
+    if token is None:
+        return None
+    try:
+        last, bound_to = signing.loads(token, salt=SALT + ".values", max_age=TOKEN_LIFETIME)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise QueryParameterError(
+            "nextPageToken is not valid: take it from a Link header."
+        ) from None
+    if bound_to != fingerprint:
+        raise QueryParameterError("nextPageToken belongs to another listing.")
+    return str(last)

@@ -253,7 +253,12 @@ def parse_query(params: Mapping[str, list[str]], context: f.QueryContext) -> Eve
     return _with_controls(conditions, controls, _fingerprint(params))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _row_for(name: str) -> tuple[Param, re.Match[str]]:
+    if _CONTROL.search(name):
+        raise QueryParameterError("A parameter name holds a control character.")
     for row in PARAMETERS:
         match = row.pattern.fullmatch(name)
         if match:
@@ -262,9 +267,12 @@ def _row_for(name: str) -> tuple[Param, re.Match[str]]:
 
 
 def _parsed(row: Param, name: str, raw: str) -> Any:
+    if _CONTROL.search(raw):
+        # PostgreSQL refuses NUL in text; no query value needs a control character.
+        raise QueryParameterError(f"{name}: the value holds a control character.")
     try:
         return row.parse(raw)
-    except (ValueError, IdentifierError) as exc:
+    except (ValueError, OverflowError, IdentifierError) as exc:
         raise QueryParameterError(f"{name}={raw!r}: {exc}") from None
 
 

@@ -133,6 +133,10 @@ FIXED_NAME_CASES = [
     ("MATCH_inputEPCClass=urn:epc:class:lgtin:4012345.011111.LOTA", "a4"),
     ("MATCH_outputEPCClass=https://id.gs1.org/01/04012345222227/10/LOTB", "a4"),
     ("MATCH_anyEPCClass=urn:epc:class:lgtin:4012345.011111.LOTA", "a4 a6"),
+    ("MATCH_anyEPCClass=urn:epc:idpat:sgtin:4012345.011111.*", "a4 a6"),
+    ("MATCH_anyEPCClass=urn:epc:idpat:sgtin:4012345.*.*", "a4 a6"),
+    ("MATCH_outputEPCClass=urn:epc:idpat:sgtin:4012345.011111.*", ""),
+    ("MATCH_anyEPCClass=urn:epc:id:sgtin:4012345.011111.1001", ""),
     # quantities
     ("EQ_quantity=10", "a4"),
     ("GT_quantity=10", "a4 a6"),
@@ -236,3 +240,15 @@ def test_undeclared_extension_prefix_is_a_parameter_error(partner_client, reposi
     assert response.status_code == 400
     assert response.json()["type"] == "epcisException:QueryParameterException"
     assert "GS1-Extensions" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("EQ_ILMD_acme:bestBefore=2025-06-30T00:00:00Z", "a4"),
+        ("LE_ILMD_acme:bestBefore=2025-06-30T00:00:00Z", "a4"),
+        ("GT_ILMD_acme:bestBefore=2025-06-30T00:00:00Z", ""),
+    ],
+)
+def test_extension_time_compared_at_its_exact_value(partner_client, repository, query, expected):
+    assert found(partner_client, query, **ACME) == expect(expected)
