@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install

@@ -53,3 +53,24 @@ def test_make_run_serves_the_admin_login_page_with_its_styles(make_run):
         assert b"Django administration" in response.read()
     with urllib.request.urlopen(f"{base}/static/admin/css/base.css", timeout=30) as response:
         assert response.status == 200
+
+
+def test_make_run_loads_the_demo_once_and_a_key_reads_it_back(make_run):
+    base, var_dir = make_run
+    env = service_env(EPCIS_VAR_DIR=str(var_dir), DATABASE_URL="", CELERY_BROKER_URL="")
+    issued = subprocess.run(
+        [sys.executable, "manage.py", "issue_token", "demo"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = issued.stdout.strip().splitlines()[-1]
+    request = urllib.request.Request(
+        f"{base}/capture?perPage=10", headers={"Authorization": f"Bearer {key}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        jobs = json.load(response)
+    finished = [(job["running"], job["success"]) for job in jobs]
+    assert finished == [(False, True)] * 6
