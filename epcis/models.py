@@ -109,13 +109,18 @@ class Event(models.Model):
     transformation_id = models.CharField(max_length=300, blank=True)
     declaration_time = models.DateTimeField(null=True, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
-    capture = models.ForeignKey(CaptureJob, on_delete=models.PROTECT, related_name="events")
+    capture = models.ForeignKey(
+        CaptureJob, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     doc = models.JSONField()
     namespaces = models.JSONField(default=dict)
 
     class Meta:
+        # Every index costs each ingested event a btree insert, so only selective filters
+        # get one: low-selectivity ones (eventType, disposition, readPoint) are answered by
+        # walking the record_time/event_time index in query order and filtering as it goes.
         # Declared here rather than with unique=/db_index= on the fields: on PostgreSQL those
-        # add a second, LIKE-only index per column, paid on every insert and never used.
+        # add a second, LIKE-only index per column, never used.
         constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key")]
         indexes = [
             models.Index(fields=["event_id"]),
@@ -123,10 +128,11 @@ class Event(models.Model):
             models.Index(fields=["record_time"]),
             models.Index(fields=["biz_step", "event_time"]),
             models.Index(fields=["biz_location", "event_time"]),
-            models.Index(fields=["read_point", "event_time"]),
-            models.Index(fields=["disposition", "event_time"]),
-            models.Index(fields=["type", "event_time"]),
-            models.Index(fields=["transformation_id"]),
+            models.Index(
+                fields=["transformation_id"],
+                condition=~models.Q(transformation_id=""),
+                name="event_transformation_id",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,9 +157,6 @@ class EventCapture(models.Model):
     capture = models.ForeignKey(
         CaptureJob, on_delete=models.PROTECT, db_index=False, db_constraint=False
     )
-
-    class Meta:
-        indexes = [models.Index(fields=["event"])]
 
     def __str__(self) -> str:
         return f"event {self.event_id} readable by {self.owner_id}"

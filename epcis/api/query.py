@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import URLPattern, path
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +26,7 @@ from epcis.api.capture import EventCaptureApi, XMLRenderer
 from epcis.api.problems import EPCISProblem
 from epcis.api.views import EPCIS_CONTEXT
 from epcis.models import Event, NamedQuery
+from epcis.query import openapi as doc
 from epcis.query.filters import QueryContext
 from epcis.query.pagination import (
     PagePosition,
@@ -227,6 +229,10 @@ def _document(
 # -- views ------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    get=doc.describe_events_query("events", "Events matching the query-string parameters."),
+    post=doc.describe_single_event_capture,
+)
 class EventsApi(EventCaptureApi):
     """/events: GET runs a query; POST (single-event capture) and OPTIONS come from capture."""
 
@@ -249,6 +255,7 @@ class EventApi(APIView):
 
     renderer_classes = QUERY_RENDERERS
 
+    @doc.describe_event
     def get(self, request: Request, event_id: str) -> Response:
         _refuse_long_uri(request)
         if request.query_params:
@@ -384,6 +391,7 @@ def _named_document(named: NamedQuery) -> dict[str, Any]:
 class NamedQueriesApi(APIView):
     """POST /queries (save a query), GET /queries (the caller's queries, by name)."""
 
+    @doc.describe_create_named_query
     def post(self, request: Request) -> Response:
         body = request.data
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
@@ -405,6 +413,7 @@ class NamedQueriesApi(APIView):
         headers = {"Location": f"/queries/{quote(named.name, safe='')}", **QUERY_HEADERS}
         return Response(_named_document(named), status=201, headers=headers)
 
+    @doc.describe_named_queries
     def get(self, request: Request) -> Response:
         bound = f"{request.user.pk}|{request.path}"
         try:
@@ -428,10 +437,12 @@ class NamedQueriesApi(APIView):
 class NamedQueryApi(APIView):
     """GET /queries/{name} (its definition), DELETE /queries/{name}."""
 
+    @doc.describe_named_query
     def get(self, request: Request, name: str) -> Response:
         named = _named_or_404(request, name)
         return Response(_named_document(named), headers=dict(QUERY_HEADERS))
 
+    @doc.describe_delete_named_query
     def delete(self, request: Request, name: str) -> HttpResponse:
         delete_named_query(_named_or_404(request, name))
         return HttpResponse(status=204)
@@ -447,6 +458,7 @@ class NamedQueryEventsApi(APIView):
 
     renderer_classes = QUERY_RENDERERS
 
+    @doc.describe_named_query_events
     def get(self, request: Request, name: str) -> Response:
         named = _named_or_404(request, name)
         try:
@@ -464,13 +476,53 @@ class NamedQueryEventsApi(APIView):
         return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
 
+# -- paging ------------------------------------------------------------------------------
+
+
+class NextPageTokenApi(APIView):
+    """DELETE /nextPageToken/{token}: optional in the standard. Our tokens are stateless (a
+    signed position, see epcis.query.pagination): nothing is held to release, so 501."""
+
+    @doc.describe_release_token
+    def delete(self, request: Request, token: str) -> HttpResponse:
+        raise EPCISProblem(
+            501,
+            "ImplementationException",
+            "Page tokens are stateless here: nothing is held for them, and they expire "
+            "on their own (see GS1-Next-Page-Token-Expires).",
+        )
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers={"Allow": "OPTIONS, DELETE", **QUERY_HEADERS})
+
+
+# -- routes -------------------------------------------------------------------------------
+
+
 def _resource_routes(name: str) -> list[URLPattern]:
-    views = {"resource_name": name}
+    """A view class per resource, so each resource's operations are described on their own."""
+    listing = extend_schema_view(
+        get=doc.describe_listing(
+            name,
+            f"The {name} found in the caller's events.",
+            identifiers=RESOURCES[name].identifier,
+        )
+    )(type(f"{name}ListApi", (ResourceListApi,), {"resource_name": name}))
+    value = extend_schema_view(get=doc.describe_sub_resources(f"{name}Value", name))(
+        type(f"{name}ValueApi", (ResourceApi,), {"resource_name": name})
+    )
+    events = extend_schema_view(
+        get=doc.describe_events_query(
+            f"{name}Events", f"Events of one of {name}, plus any filters.", resource=name
+        )
+    )(type(f"{name}EventsApi", (ResourceEventsApi,), {"resource_name": name}))
     return [
-        path(name, ResourceListApi.as_view(**views), name=f"{name}"),
+        path(name, listing.as_view(), name=f"{name}"),
         # /events first: <path:> would also take "x/events" as a value.
-        path(f"{name}/<path:value>/events", ResourceEventsApi.as_view(**views)),
-        path(f"{name}/<path:value>", ResourceApi.as_view(**views)),
+        path(f"{name}/<path:value>/events", events.as_view()),
+        path(f"{name}/<path:value>", value.as_view()),
     ]
 
 
@@ -479,4 +531,5 @@ query_urlpatterns: list[URLPattern] = [
     path("queries", NamedQueriesApi.as_view(), name="queries"),
     path("queries/<str:name>/events", NamedQueryEventsApi.as_view(), name="query-events"),
     path("queries/<str:name>", NamedQueryApi.as_view(), name="query"),
+    path("nextPageToken/<path:token>", NextPageTokenApi.as_view(), name="next-page-token"),
 ]
