@@ -1,5 +1,6 @@
 # make run   - serve the product on the embedded default (SQLite under var/, eager Celery)
 # make test  - run the whole test suite
+# make bench - benchmarks (needs DATABASE_URL=postgres://..., CELERY_BROKER_URL=redis://...)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -39,3 +40,6 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel INFO
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)

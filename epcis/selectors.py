@@ -52,12 +52,24 @@ def events_matching(
 ) -> list[Event]:
     """One page of the query's events, in its order, starting after the event `after` names
     (keyset paging: always a LIMIT over an indexed sort key, never an OFFSET)."""
+    return list(page_of_events(user, query, also=also, after=after, limit=limit))
+
+
+def page_of_events(
+    user: Any,
+    query: EventQuery,
+    *,
+    also: Sequence[Q] = (),
+    after: PagePosition | None = None,
+    limit: int,
+) -> QuerySet[Event]:
+    """The SQL of `events_matching`, unevaluated (for EXPLAIN)."""
     events = events_visible_to(user).filter(*query.conditions, *also)
     key = query.order_key
     if after is not None:
         events = events.filter(_after_position(key, after.pk, query.descending))
     order = (f"-{key}", "-pk") if query.descending else (key, "pk")
-    return list(events.order_by(*order)[:limit])
+    return events.order_by(*order)[:limit]
 
 
 def _after_position(key: str, pk: int, descending: bool) -> Q:

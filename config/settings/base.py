@@ -144,6 +144,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "epcis.api.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # Formats are negotiated with Accept only: a `format` query parameter would be an
+    # unknown EPCIS query parameter (400).
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import URLPattern, path
 from drf_spectacular.utils import extend_schema_view
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -92,6 +94,16 @@ class TextXMLRenderer(XMLRenderer):
 
 
 QUERY_RENDERERS = [JSONRenderer, LDJSONRenderer, XMLRenderer, TextXMLRenderer]
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON whose nesting exhausts the stack is a 400, not a RecursionError (a 500)."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("The JSON body nests too deeply.") from None
 
 
 def parameter_problem(detail: str) -> EPCISProblem:
@@ -384,6 +396,16 @@ def _named_or_404(request: Request, name: str) -> NamedQuery:
     return named
 
 
+MAX_QUERY_NAME = NamedQuery._meta.get_field("name").max_length or 200
+
+
+def _valid_query_name(name: str) -> bool:
+    # Too long a name is a 400 here: PostgreSQL would refuse the row (a 500).
+    return (
+        0 < len(name) <= MAX_QUERY_NAME and "/" not in name and not CONTROL_CHARACTER.search(name)
+    )
+
+
 def _named_document(named: NamedQuery) -> dict[str, Any]:
     return {"name": named.name, "query": named.query}
 
@@ -391,18 +413,20 @@ def _named_document(named: NamedQuery) -> dict[str, Any]:
 class NamedQueriesApi(APIView):
     """POST /queries (save a query), GET /queries (the caller's queries, by name)."""
 
+    parser_classes = [BoundedJSONParser]
+
     @doc.describe_create_named_query
     def post(self, request: Request) -> Response:
         body = request.data
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             raise EPCISProblem(400, "QueryValidationException", 'Send {"name": ..., "query": {}}.')
         name, query = body["name"].strip(), body.get("query", {})
-        if not name or "/" in name or CONTROL_CHARACTER.search(name) or not isinstance(query, dict):
+        if not _valid_query_name(name) or not isinstance(query, dict):
             raise EPCISProblem(
                 400,
                 "QueryValidationException",
-                "name must be a non-empty string without '/' "
-                "and query an object of query parameters.",
+                f"name must be a non-empty string of at most {MAX_QUERY_NAME} characters "
+                "without '/', and query an object of query parameters.",
             )
         try:
             named = create_named_query(owner=request.user, name=name, query=query)
@@ -495,34 +519,33 @@ class NextPageTokenApi(APIView):
     def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
         self, request: Request, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        return HttpResponse(status=204, headers={"Allow": "OPTIONS, DELETE", **QUERY_HEADERS})
+        return HttpResponse(status=204, headers=QUERY_HEADERS)
 
 
 # -- routes -------------------------------------------------------------------------------
 
 
+def _resource_view(base: type[APIView], name: str, description: Any) -> type[APIView]:
+    """`base` for one resource, in a class of its own so its description is its own."""
+    view = type(f"{name}{base.__name__}", (base,), {"resource_name": name})
+    return cast(type[APIView], extend_schema_view(get=description)(view))
+
+
 def _resource_routes(name: str) -> list[URLPattern]:
-    """A view class per resource, so each resource's operations are described on their own."""
-    listing = extend_schema_view(
-        get=doc.describe_listing(
-            name,
-            f"The {name} found in the caller's events.",
-            identifiers=RESOURCES[name].identifier,
-        )
-    )(type(f"{name}ListApi", (ResourceListApi,), {"resource_name": name}))
-    value = extend_schema_view(get=doc.describe_sub_resources(f"{name}Value", name))(
-        type(f"{name}ValueApi", (ResourceApi,), {"resource_name": name})
+    listing = doc.describe_listing(
+        name, f"The {name} found in the caller's events.", identifiers=RESOURCES[name].identifier
     )
-    events = extend_schema_view(
-        get=doc.describe_events_query(
-            f"{name}Events", f"Events of one of {name}, plus any filters.", resource=name
-        )
-    )(type(f"{name}EventsApi", (ResourceEventsApi,), {"resource_name": name}))
+    events = doc.describe_events_query(
+        f"{name}Events", f"Events of one of {name}, plus any filters.", resource=name
+    )
+    sub_resources = doc.describe_sub_resources(f"{name}Value", name)
     return [
-        path(name, listing.as_view(), name=f"{name}"),
+        path(name, _resource_view(ResourceListApi, name, listing).as_view(), name=f"{name}"),
         # /events first: <path:> would also take "x/events" as a value.
-        path(f"{name}/<path:value>/events", events.as_view()),
-        path(f"{name}/<path:value>", value.as_view()),
+        path(
+            f"{name}/<path:value>/events", _resource_view(ResourceEventsApi, name, events).as_view()
+        ),
+        path(f"{name}/<path:value>", _resource_view(ResourceApi, name, sub_resources).as_view()),
     ]
 
 

@@ -67,3 +67,26 @@ def test_hostile_named_query_never_fails_with_500(partner_client):
     for body in ({"name": "a\x00b", "query": {}}, {"name": "q", "query": {"EQ_bizStep": "\x00"}}):
         response = partner_client.post("/queries", body, format="json")
         assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        # Found by schemathesis: orjson refuses integers beyond 64 bits (was a 500).
+        ('{"name": "big", "query": {"perPage": 18446744073709551616}}', 400),
+        ('{"name": "big", "query": {"EQ_bizStep": [18446744073709551616]}}', 201),
+        ('{"name": "nul", "query": {"EQ_bizStep": ["a", {"b": "\\u0000"}]}}', 400),
+        ('{"name": "nul", "query": {"\\u0000": 1}}', 400),
+        ("[" * 5000 + "]" * 5000, 400),
+    ],
+)
+def test_odd_named_query_bodies_get_a_clear_answer(partner_client, body, status):
+    response = partner_client.post("/queries", body, content_type="application/json")
+    assert response.status_code == status, response.content[:300]
+
+
+def test_deeply_nested_named_query_is_refused(partner_client):
+    nested = '{"name": "deep", "query": {"EQ_bizStep": ' + "[" * 500 + "]" * 500 + "}}"
+    response = partner_client.post("/queries", nested, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert "nests more than 8 levels" in response.json()["detail"]

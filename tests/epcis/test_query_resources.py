@@ -212,6 +212,8 @@ def test_duplicate_name_is_409(partner_client):
         {"name": "", "query": {}},
         {"query": {}},
         {"name": "bad", "query": []},
+        # Found by schemathesis on PostgreSQL: a name beyond the column was a 500.
+        {"name": "n" * 201, "query": {}},
     ],
 )
 def test_invalid_named_query_is_400(partner_client, body):
@@ -252,3 +254,30 @@ def test_event_ids_in_named_query(partner_client, repository):
     body = {"name": "one", "query": {"EQ_eventID": [f"{ID_PREFIX}a1"]}}
     partner_client.post("/queries", body, format="json")
     assert labels(partner_client.get("/queries/one/events")) == ["a1"]
+
+
+def test_longest_query_name_is_saved(partner_client):
+    response = partner_client.post("/queries", {"name": "n" * 200, "query": {}}, format="json")
+    assert response.status_code == 201, response.content
+
+
+# -- releasing a page token ---------------------------------------------------------------
+
+
+def test_releasing_a_page_token_is_not_implemented(partner_client, repository):
+    link = partner_client.get("/events?perPage=1")["Link"]
+    token = re.search(r"nextPageToken=([^&>]+)", link).group(1)
+    response = partner_client.delete(f"/nextPageToken/{token}")
+    assert response.status_code == 501
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"] == "epcisException:ImplementationException"
+
+
+def test_options_on_next_page_token(partner_client):
+    response = partner_client.options("/nextPageToken/anything")
+    assert response.status_code == 204
+    assert set(response["Allow"].split(", ")) == {"DELETE", "OPTIONS"}
+
+
+def test_releasing_a_page_token_needs_a_key(client):
+    assert client.delete("/nextPageToken/anything").status_code == 401
