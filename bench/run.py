@@ -67,7 +67,7 @@ PEER_REQUIREMENTS = [
 ]
 TARGETS = {
     "ingest": "≥ 8,000 ev/s (JSON) and ≥ 1/3 of the floor",
-    "memory": "flat: < 1 GB whatever the size",
+    "memory": "< 500 MB for 100 MB, flat whatever the size",
     "capture": "close to ingest core",
     "post": "bounded by upload + well-formedness check",
     "query": "< 50 ms at 1M events",

@@ -262,10 +262,19 @@ class EventsApi(EventCaptureApi):
         return response
 
 
-class EventApi(APIView):
-    """GET /events/{eventID}: the event and its error declarations, as one query page."""
+class DiscoveryView(APIView):
+    """A query resource: JSON-LD/XML renderers, and OPTIONS answering GS1's discovery headers."""
 
     renderer_classes = QUERY_RENDERERS
+
+    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
+
+
+class EventApi(DiscoveryView):
+    """GET /events/{eventID}: the event and its error declarations, as one query page."""
 
     @doc.describe_event
     def get(self, request: Request, event_id: str) -> Response:
@@ -281,11 +290,6 @@ class EventApi(APIView):
             raise EPCISProblem(404, "NoSuchResourceException", f"There is no event {event_id}.")
         document = _document(request, events, "SimpleEventQuery", formats)
         return Response(document, headers=dict(QUERY_HEADERS))
-
-    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
 
 # -- top-level resources ------------------------------------------------------------------
@@ -306,7 +310,7 @@ def _resource_value(resource: Resource, value: str) -> str:
         raise parameter_problem(f"{value!r} is not a valid {resource.name} value: {exc}") from None
 
 
-class ResourceListApi(APIView):
+class ResourceListApi(DiscoveryView):
     """GET /eventTypes, /epcs, /bizSteps, ...: the values found in the caller's events."""
 
     resource_name = ""
@@ -329,13 +333,8 @@ class ResourceListApi(APIView):
             headers["Link"] = _value_link(request, page[-1], size, bound)
         return Response(collection(members), headers=headers)
 
-    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
-
-class ResourceApi(APIView):
+class ResourceApi(DiscoveryView):
     """GET /bizSteps/{bizStep} etc.: the sub-resources of one value (just `events`)."""
 
     resource_name = ""
@@ -344,27 +343,16 @@ class ResourceApi(APIView):
         _resource_value(_resource(self.resource_name), value)
         return Response(collection(["events"]), headers=dict(QUERY_HEADERS))
 
-    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
-
-class ResourceEventsApi(APIView):
+class ResourceEventsApi(DiscoveryView):
     """GET /bizSteps/{bizStep}/events etc.: the events with that value, plus any filters."""
 
-    renderer_classes = QUERY_RENDERERS
     resource_name = ""
 
     def get(self, request: Request, value: str) -> Response:
         resource = _resource(self.resource_name)
         condition = resource.condition(_resource_value(resource, value))
         return query_response(request, also=(condition,))
-
-    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
 
 def _only(request: Request, allowed: set[str]) -> None:
@@ -410,7 +398,7 @@ def _named_document(named: NamedQuery) -> dict[str, Any]:
     return {"name": named.name, "query": named.query}
 
 
-class NamedQueriesApi(APIView):
+class NamedQueriesApi(DiscoveryView):
     """POST /queries (save a query), GET /queries (the caller's queries, by name)."""
 
     parser_classes = [BoundedJSONParser]
@@ -452,13 +440,8 @@ class NamedQueriesApi(APIView):
             headers["Link"] = _value_link(request, queries[size - 1].name, size, bound)
         return Response([_named_document(q) for q in queries[:size]], headers=headers)
 
-    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
-
-class NamedQueryApi(APIView):
+class NamedQueryApi(DiscoveryView):
     """GET /queries/{name} (its definition), DELETE /queries/{name}."""
 
     @doc.describe_named_query
@@ -471,16 +454,9 @@ class NamedQueryApi(APIView):
         delete_named_query(_named_or_404(request, name))
         return HttpResponse(status=204)
 
-    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
-
-class NamedQueryEventsApi(APIView):
+class NamedQueryEventsApi(DiscoveryView):
     """GET /queries/{name}/events: the saved query's results, paged like GET /events."""
-
-    renderer_classes = QUERY_RENDERERS
 
     @doc.describe_named_query_events
     def get(self, request: Request, name: str) -> Response:
@@ -493,11 +469,6 @@ class NamedQueryEventsApi(APIView):
         return query_response(
             request, params=params, prefixes=query_prefixes(named.query), query_name=named.name
         )
-
-    def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return HttpResponse(status=204, headers=DISCOVERY_HEADERS)
 
 
 # -- paging ------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ from lxml import etree
 from epcis import cbv
 from epcis.parsing.types import DocumentError, EventError, JSONDict, ParsedDocument, ParsedEvent
 from epcis.parsing.validation import validate_event
+from epcis.xsd_order import BODY as XSD_BODY
+from epcis.xsd_order import COMMON as XSD_COMMON
 
 EPCIS_NS = {"urn:epcglobal:epcis:xsd:2": "2.0", "urn:epcglobal:epcis:xsd:1": "1.2"}
 QUERY_NS = {"urn:epcglobal:epcis-query:xsd:2": "2.0", "urn:epcglobal:epcis-query:xsd:1": "1.2"}
@@ -383,7 +385,7 @@ def _quantity_element(el: Any, ctx: _Context, path: str) -> JSONDict:
 
 
 def _quantity_list(el: Any, ctx: _Context) -> list[JSONDict]:
-    out = []
+    out: list[JSONDict] = []
     for child in el:
         if child.tag == "quantityElement":
             out.append(_quantity_element(child, ctx, f"{el.tag}[{len(out)}]"))
@@ -537,7 +539,7 @@ def _sensor_element(el: Any, ctx: _Context, path: str) -> JSONDict:
 
 
 def _sensor_element_list(el: Any, ctx: _Context) -> list[JSONDict]:
-    out = []
+    out: list[JSONDict] = []
     for child in el:
         if child.tag == "sensorElement":
             out.append(_sensor_element(child, ctx, f"sensorElementList[{len(out)}]"))
@@ -597,23 +599,9 @@ def _rules(names: str, **wrappers: _Rules) -> _Rules:
     return _Rules({name: i for i, name in enumerate(names.split())}, wrappers)
 
 
-_COMMON_20 = "eventTime recordTime eventTimeZoneOffset eventID errorDeclaration certificationInfo"
+_COMMON_20 = XSD_COMMON
+_BODY_20 = XSD_BODY
 _ANY_OTHER = _Rules({}, other_last=False)
-_BODY_20 = {
-    "ObjectEvent": "epcList action bizStep disposition readPoint bizLocation bizTransactionList"
-    " quantityList sourceList destinationList sensorElementList persistentDisposition ilmd",
-    "AggregationEvent": "parentID childEPCs action bizStep disposition readPoint bizLocation"
-    " bizTransactionList childQuantityList sourceList destinationList sensorElementList"
-    " persistentDisposition",
-    "TransactionEvent": "bizTransactionList parentID epcList action bizStep disposition readPoint"
-    " bizLocation quantityList sourceList destinationList sensorElementList persistentDisposition",
-    "TransformationEvent": "inputEPCList inputQuantityList outputEPCList outputQuantityList"
-    " transformationID bizStep disposition readPoint bizLocation bizTransactionList sourceList"
-    " destinationList sensorElementList persistentDisposition ilmd",
-    "AssociationEvent": "parentID childEPCs childQuantityList action bizStep disposition readPoint"
-    " bizLocation bizTransactionList sourceList destinationList sensorElementList"
-    " persistentDisposition",
-}
 RULES_20 = {
     name: _rules(
         f"{_COMMON_20} baseExtension {body} extension",

@@ -35,6 +35,8 @@ from lxml import etree
 
 from epcis import cbv
 from epcis.rendering.jsonld import identifier_translator, translate_identifiers
+from epcis.xsd_order import BODY as XSD_BODY
+from epcis.xsd_order import COMMON as XSD_COMMON
 
 EPCIS_NS = "urn:epcglobal:epcis:xsd:2"
 QUERY_NS = "urn:epcglobal:epcis-query:xsd:2"
@@ -44,22 +46,8 @@ _XSI_NIL = "{" + XSI_NS + "}nil"
 Element: TypeAlias = etree._Element
 JSONDict = dict[str, Any]
 
-_COMMON = "eventTime recordTime eventTimeZoneOffset eventID errorDeclaration certificationInfo"
-_BODY = {
-    "ObjectEvent": "epcList action bizStep disposition readPoint bizLocation bizTransactionList"
-    " quantityList sourceList destinationList sensorElementList persistentDisposition ilmd",
-    "AggregationEvent": "parentID childEPCs action bizStep disposition readPoint bizLocation"
-    " bizTransactionList childQuantityList sourceList destinationList sensorElementList"
-    " persistentDisposition",
-    "TransactionEvent": "bizTransactionList parentID epcList action bizStep disposition readPoint"
-    " bizLocation quantityList sourceList destinationList sensorElementList persistentDisposition",
-    "TransformationEvent": "inputEPCList inputQuantityList outputEPCList outputQuantityList"
-    " transformationID bizStep disposition readPoint bizLocation bizTransactionList sourceList"
-    " destinationList sensorElementList persistentDisposition ilmd",
-    "AssociationEvent": "parentID childEPCs childQuantityList action bizStep disposition readPoint"
-    " bizLocation bizTransactionList sourceList destinationList sensorElementList"
-    " persistentDisposition",
-}
+_COMMON = XSD_COMMON
+_BODY = XSD_BODY
 ORDER: dict[str, tuple[str, ...]] = {
     name: tuple(f"{_COMMON} {body}".split()) for name, body in _BODY.items()
 }
