@@ -84,6 +84,16 @@ def _content_length(request: Request) -> int | None:
         return None
 
 
+def _refuse_chunked(request: Request) -> None:
+    # Django reads a WSGI body only up to Content-Length: a chunked body would look empty.
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise EPCISProblem(
+            411,
+            "ValidationException",
+            "Send the document with a Content-Length header; chunked uploads are not supported.",
+        )
+
+
 def _too_large(exc: CaptureTooLarge) -> HttpResponse:
     response = problem_response(413, str(exc), "CaptureLimitExceededException")
     response["GS1-EPCIS-Capture-File-Size-Limit"] = str(exc.limit)
@@ -100,6 +110,7 @@ class CaptureApi(APIView):
     """POST /capture (asynchronous capture), GET /capture (the caller's jobs)."""
 
     def post(self, request: Request) -> HttpResponse:
+        _refuse_chunked(request)
         media_type = _media_type(request, JSON_MEDIA_TYPES | XML_MEDIA_TYPES)
         behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").strip()
         if behaviour not in ERROR_BEHAVIOURS:

@@ -392,3 +392,16 @@ def test_default_limits_fit_real_dscsa_files():
 
     assert settings.EPCIS_CAPTURE_LIMIT >= 100_000
     assert settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT >= 256 * 1024 * 1024
+
+
+def test_chunked_upload_is_refused_with_length_required(partner_client):
+    body = (FIXTURES / "json" / "object_event.jsonld").read_bytes()
+    response = partner_client.generic(
+        "POST", "/capture", body, JSON, headers={"Transfer-Encoding": "chunked"}
+    )
+    assert response.status_code == 411
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == (
+        "Send the document with a Content-Length header; chunked uploads are not supported."
+    )
+    assert stored_counts() == (0, 0, 0)
