@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from epcis.cbv import web_uri
-from epcis.identifiers import canonical
+from epcis.identifiers import matching_key
 
 JSONDict = dict[str, Any]
 # A field renderer: (name, value, context) -> its pre-hash text ("" when it contributes nothing).
@@ -148,14 +148,7 @@ def _canon_str(text: str) -> str:
     """`canon` of a string. EPCs and Digital Links go straight to `canonical` (cached there):
     serials are unique, so caching them here as well would only churn `_canon_text`'s cache."""
     text = text.strip()
-    return _identifier(text) if text.startswith(_URI_PREFIXES) else _canon_text(text)
-
-
-def _identifier(text: str) -> str:
-    try:
-        return canonical(text)
-    except ValueError:  # IdentifierError: not a valid EPC/DL, so hashed as written
-        return text
+    return matching_key(text) if text.startswith(_URI_PREFIXES) else _canon_text(text)
 
 
 @lru_cache(maxsize=65536)
@@ -167,7 +160,7 @@ def _canon_text(text: str) -> str:
     text = format_number(_expand_value(text))
     # Only URIs can be EPCs or Digital Links; skip the call for plain words and numbers.
     if text.startswith(_URI_PREFIXES):
-        return _identifier(text)
+        return matching_key(text)
     return text
 
 

@@ -496,6 +496,15 @@ def canonical(uri: str) -> str:
     return uri if key is None else _render_dl(key)
 
 
+def matching_key(uri: str) -> str:
+    """The canonical form of a GS1 identifier, or `uri` as given when it is not one (or is a
+    malformed one that validation let through elsewhere): what events are stored and matched by."""
+    try:
+        return canonical(uri)
+    except ValueError:  # IdentifierError, or any other parse failure: keep the text
+        return uri
+
+
 def to_digital_link(uri: str) -> str:
     """Canonical Digital Link for a GS1 key, encoded as GS1 Digital Link requires; any other
     value unchanged. It differs from `canonical` only in `'`, `;`, `=` (%27, %3B, %3D here)."""

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from epcis.identifiers import IdentifierError, canonical
+from epcis.identifiers import matching_key
 from epcis.models import CaptureJob, VocabularyElement
 from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
 from epcis.records import EventRecord, event_record
@@ -167,7 +167,7 @@ def _store_vocabularies(vocabularies: list[dict[str, Any]], *, capture: CaptureJ
         VocabularyElement(
             type=vocabulary.get("type", ""),
             element_id=element["id"],
-            canonical=_canonical_or_same(element["id"]),
+            canonical=matching_key(element["id"]),
             attributes=element.get("attributes", []),
             children=element.get("children", []),
             capture=capture,
@@ -177,13 +177,6 @@ def _store_vocabularies(vocabularies: list[dict[str, Any]], *, capture: CaptureJ
         for element in vocabulary.get("vocabularyElementList", [])
     ]
     VocabularyElement.objects.bulk_create(elements, batch_size=1000)
-
-
-def _canonical_or_same(uri: str) -> str:
-    try:
-        return canonical(uri)
-    except IdentifierError:
-        return uri
 
 
 __all__ = ["DocumentError", "IngestResult", "TooManyEvents", "ingest_document"]

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from epcis.hashing import event_hash_id
-from epcis.identifiers import IdentifierError, canonical
+from epcis.identifiers import matching_key
 from epcis.models import Role
 from epcis.parsing.types import ParsedEvent
 from epcis.parsing.validation import parse_time
@@ -159,9 +159,9 @@ def _add_facts(record: EventRecord, data: dict[str, Any], namespaces: dict[str, 
         for item in data.get("bizTransactionList", [])
     ]
     record.sources_destinations = [
-        ("s", item["type"], _canonical(item["source"])) for item in data.get("sourceList", [])
+        ("s", item["type"], matching_key(item["source"])) for item in data.get("sourceList", [])
     ] + [
-        ("d", item["type"], _canonical(item["destination"]))
+        ("d", item["type"], matching_key(item["destination"]))
         for item in data.get("destinationList", [])
     ]
     record.extension_fields = _extension_fields(data, namespaces)
@@ -172,12 +172,12 @@ def _add_facts(record: EventRecord, data: dict[str, Any], namespaces: dict[str, 
 def _identifiers(data: dict[str, Any]) -> list[tuple[int, str, float | None, str]]:
     rows: list[tuple[int, str, float | None, str]] = []
     if "parentID" in data:
-        rows.append((Role.PARENT, _canonical(data["parentID"]), None, ""))
+        rows.append((Role.PARENT, matching_key(data["parentID"]), None, ""))
     for key, role in EPC_LISTS:
-        rows.extend((role, _canonical(epc), None, "") for epc in data.get(key, ()))
+        rows.extend((role, matching_key(epc), None, "") for epc in data.get(key, ()))
     for key, role in QUANTITY_LISTS:
         rows.extend(
-            (role, _canonical(item["epcClass"]), item.get("quantity"), item.get("uom", ""))
+            (role, matching_key(item["epcClass"]), item.get("quantity"), item.get("uom", ""))
             for item in data.get(key, ())
         )
     return rows
@@ -298,12 +298,4 @@ def _as_list(value: Any) -> list:
 
 def _location(data: dict[str, Any], key: str) -> str:
     location = data.get(key)
-    return _canonical(location["id"]) if isinstance(location, dict) and "id" in location else ""
-
-
-def _canonical(uri: str) -> str:
-    try:
-        return canonical(uri)
-    except IdentifierError:
-        # Validation rejected malformed GS1 keys already; anything left is stored as given.
-        return uri
+    return matching_key(location["id"]) if isinstance(location, dict) and "id" in location else ""

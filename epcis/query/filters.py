@@ -356,17 +356,13 @@ def master_data_of(user: Any) -> QuerySet[VocabularyElement]:
 
 
 def descendants(roots: list[str], elements: QuerySet[VocabularyElement]) -> list[str]:
-    from epcis.identifiers import IdentifierError, canonical
+    from epcis.identifiers import matching_key
 
     found, frontier = set(roots), set(roots)
     for _ in range(MAX_HIERARCHY_DEPTH):
         children: set[str] = set()
         for kids in elements.filter(canonical__in=frontier).values_list("children", flat=True):
-            for kid in kids or ():
-                try:
-                    children.add(canonical(kid))
-                except IdentifierError:
-                    children.add(kid)
+            children.update(matching_key(kid) for kid in kids or ())
         frontier = children - found
         if not frontier:
             break

@@ -18,6 +18,7 @@ from epcis.identifiers import (
     gs1_check_digit,
     identifier_problem,
     lgtin,
+    matching_key,
     pattern_match_key,
     to_digital_link,
     to_epc_urn,
@@ -667,3 +668,22 @@ def test_fast_path_declines_uncommon_shapes(uri: str, expected: str) -> None:
 def test_fast_path_declines_invalid_and_non_gs1(uri: str) -> None:
     # Only the general path produces error messages and passes non-GS1 values through.
     assert _fast_canonical(uri) is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("urn:epc:id:sgtin:0614141.107346.2017", "https://id.gs1.org/01/10614141073464/21/2017"),
+        (
+            "urn:uuid:6c0e4a9e-0b1a-4c47-9d3e-2f1f6b0a1001",
+            "urn:uuid:6c0e4a9e-0b1a-4c47-9d3e-2f1f6b0a1001",
+        ),
+        # A wrong check digit (should be 4) is not a GS1 key: matched by its text as given.
+        (
+            "https://id.gs1.org/01/10614141073465/21/2017",
+            "https://id.gs1.org/01/10614141073465/21/2017",
+        ),
+    ],
+)
+def test_matching_key_is_the_canonical_form_or_the_text_as_given(uri: str, expected: str) -> None:
+    assert matching_key(uri) == expected
