@@ -66,11 +66,15 @@ _STR = frozenset({str})
 class _Context:
     """Per-event state: the prefix map, fields to skip, and leftovers for the trailing block."""
 
-    __slots__ = ("namespaces", "ignore", "leftovers")
+    __slots__ = ("namespaces", "ignore", "leftovers", "keys")
 
-    def __init__(self, namespaces: Mapping[str, str], ignore: frozenset[str]) -> None:
+    def __init__(
+        self, namespaces: Mapping[str, str], ignore: frozenset[str], keys: Mapping[str, str]
+    ) -> None:
         self.namespaces = namespaces
         self.ignore = ignore
+        # Matching keys validation already computed (MatchingKeys), or {}.
+        self.keys = keys
         # Texts of non-standard, unprefixed keys inside standard objects, with their path.
         self.leftovers: list[str] = []
 
@@ -300,7 +304,17 @@ def _epc_list(name: str, value: Any, ctx: _Context) -> str:
     if not set(map(type, items)) <= _STR:
         return _EPCS_GENERAL(name, value, ctx)
     # Sorting the bare texts sorts the `epc=` items alike: they share that prefix.
-    texts = sorted(filter(None, map(_canon_str, items)))
+    keys = ctx.keys
+    if keys:
+        # A validated identifier has no spaces to trim; with these prefixes its hashed form
+        # is its matching key, already computed.
+        texts = sorted(
+            keys[item] if item.startswith(_URI_PREFIXES) and item in keys else _canon_str(item)
+            for item in items
+        )
+        texts = [text for text in texts if text]
+    else:
+        texts = sorted(filter(None, map(_canon_str, items)))
     return name + "epc=" + "epc=".join(texts) if texts else ""
 
 
@@ -447,15 +461,19 @@ def _other(key: str, value: Any, ctx: _Context, trailing: list[str]) -> None:
 
 
 def prehash_string(
-    data: JSONDict, namespaces: Mapping[str, str], ignore: Iterable[str] = ()
+    data: JSONDict,
+    namespaces: Mapping[str, str],
+    ignore: Iterable[str] = (),
+    keys: Mapping[str, str] | None = None,
 ) -> str:
     """The canonical pre-hash string of one event.
 
     `ignore`: top-level extension fields left out of the hash, as CURIEs or `{ns}local` names
-    (a document's `ignoreFields` header, see `ignored_fields`).
+    (a document's `ignoreFields` header, see `ignored_fields`). `keys`: the matching keys
+    of identifiers already validated (`ParsedEvent.keys`), to avoid converting them again.
     """
     ignored = frozenset(_expand_name(name, namespaces) for name in ignore) if ignore else _NONE
-    ctx = _Context(namespaces, ignored)
+    ctx = _Context(namespaces, ignored, keys or {})
     # One pass over the event's members; ordered ones land in their slot of the canonical order.
     ordered = [""] * len(_EVENT_ORDER)
     trailing: list[str] = []
@@ -470,9 +488,16 @@ def prehash_string(
     return "eventType=" + str(data.get("type", "")) + "".join(ordered) + "".join(sorted(trailing))
 
 
-def event_hash_id(data: JSONDict, namespaces: Mapping[str, str], ignore: Iterable[str] = ()) -> str:
+def event_hash_id(
+    data: JSONDict,
+    namespaces: Mapping[str, str],
+    ignore: Iterable[str] = (),
+    *,
+    keys: Mapping[str, str] | None = None,
+) -> str:
     """`ni:///sha-256;<lowercase hex>?ver=CBV2.0` of the event's pre-hash string."""
-    digest = hashlib.sha256(prehash_string(data, namespaces, ignore).encode("utf-8")).hexdigest()
+    prehash = prehash_string(data, namespaces, ignore, keys)
+    digest = hashlib.sha256(prehash.encode("utf-8")).hexdigest()
     return "ni:///sha-256;" + digest + "?ver=CBV2.0"
 
 

@@ -505,6 +505,21 @@ def matching_key(uri: str) -> str:
         return uri
 
 
+class MatchingKeys(dict[str, str]):
+    """Identifier text -> `matching_key(text)` for one event.
+
+    Validation fills it as it checks each identifier; hashing and storage read it, so
+    an identifier met three times is converted once, and a hit costs a dict lookup.
+    A text nobody checked is converted on first use.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> str:
+        key = self[text] = matching_key(text)
+        return key
+
+
 def to_digital_link(uri: str) -> str:
     """Canonical Digital Link for a GS1 key, encoded as GS1 Digital Link requires; any other
     value unchanged. It differs from `canonical` only in `'`, `;`, `=` (%27, %3B, %3D here)."""

@@ -17,12 +17,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from epcis.identifiers import matching_key
+from epcis.interpreter import tuned_for_ingest
 from epcis.models import CaptureJob, VocabularyElement
 from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
 from epcis.records import EventRecord, event_record
 from epcis.storage import BatchOutcome, BatchWriter, run_after_store_hooks
 
-BATCH_SIZE = 2000  # events per bulk write: ~10 MB of rows, a few round trips
+# Events per bulk write. The writer thread idles until the first batch is parsed, so the
+# first is small; later ones are large, to spread each batch's fixed round trips.
+FIRST_BATCH_SIZE = 500
+BATCH_SIZE = 4000
 
 
 @dataclass(slots=True)
@@ -59,7 +63,7 @@ def ingest_document(*, capture: CaptureJob, stream: BinaryIO) -> IngestResult:
     result = IngestResult(header=document_header(document))
     proceed = capture.error_behaviour == CaptureJob.ErrorBehaviour.PROCEED
     try:
-        with transaction.atomic():
+        with tuned_for_ingest(), transaction.atomic():
             _store_vocabularies(document.vocabularies, capture=capture)
             _store_events(document, capture=capture, result=result, proceed=proceed)
             if result.errors and not proceed:
@@ -110,6 +114,7 @@ def _batches(
     events: Iterator[ParsedEvent], result: IngestResult, *, limit: int
 ) -> Iterator[list[EventRecord]]:
     batch: list[EventRecord] = []
+    size = FIRST_BATCH_SIZE
     for parsed in events:
         result.event_count += 1
         if result.event_count > limit:
@@ -117,9 +122,9 @@ def _batches(
         record = _record_or_errors(parsed, result)
         if record is not None:
             batch.append(record)
-        if len(batch) >= BATCH_SIZE:
+        if len(batch) >= size:
             yield batch
-            batch = []
+            batch, size = [], min(2 * size, BATCH_SIZE)
     if batch:
         yield batch
 

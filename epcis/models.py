@@ -109,8 +109,13 @@ class Event(models.Model):
     transformation_id = models.CharField(max_length=300, blank=True)
     declaration_time = models.DateTimeField(null=True, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
+    # No database constraint: see the note above EventCapture.
     capture = models.ForeignKey(
-        CaptureJob, on_delete=models.PROTECT, related_name="events", db_index=False
+        CaptureJob,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
     )
     doc = models.JSONField()
     namespaces = models.JSONField(default=dict)
@@ -144,15 +149,19 @@ class Event(models.Model):
 # per row. Where queries always look a fact up by its value, the primary key leads with the
 # value and is the table's only index; the others are keyed (event, seq) plus a value index.
 # Every index is paid on every ingested row. PostgreSQL would also check each row's foreign
-# key at commit (Django's are deferred), costing about as much as writing the row, so
-# `db_constraint=False`.
+# key at commit (Django's are deferred), costing about as much as writing the row, so the
+# per-event tables (events included) have `db_constraint=False`; `on_delete=PROTECT` still
+# guards deletes made through Django.
 
 
 class EventCapture(models.Model):
     """Each partner that delivered an event (first or as a duplicate): who may read it."""
 
     pk = models.CompositePrimaryKey("owner_id", "event_id")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    # The primary key leads with owner_id: a second index on it would be pure cost.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
     event = models.ForeignKey(Event, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     capture = models.ForeignKey(
         CaptureJob, on_delete=models.PROTECT, db_index=False, db_constraint=False

@@ -7,15 +7,16 @@ for a bulk write. Times are aware UTC datetimes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from epcis.hashing import event_hash_id
-from epcis.identifiers import matching_key
+from epcis.identifiers import MatchingKeys
 from epcis.models import Role
 from epcis.parsing.types import ParsedEvent
-from epcis.parsing.validation import parse_time
+from epcis.parsing.validation import parse_time, time_or_none
 
 EPC_LISTS = (
     ("epcList", Role.EPC),
@@ -37,6 +38,7 @@ EXTENSION_SCOPES: dict[str, frozenset[str]] = {
 }
 # XML writes the CBV master-data namespace without the trailing colon that the JSON-LD
 # context gives it; both spellings name the same attributes (lotNumber, ...).
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 NAMESPACE_ALIASES = {"urn:epcglobal:cbv:mda": "urn:epcglobal:cbv:mda:"}
 SENSOR_METADATA_TIMES = {"time": "time", "startTime": "start_time", "endTime": "end_time"}
 SENSOR_TEXT = {
@@ -111,8 +113,8 @@ def event_record(parsed: ParsedEvent) -> EventRecord:
     verbatim, which would make an XML copy of a JSON event (cbvmda without its colon) a
     different event, and break duplicate detection across formats.
     """
-    data, namespaces = parsed.data, normalised_namespaces(parsed.namespaces)
-    content_hash = event_hash_id(data, namespaces)
+    data, namespaces, keys = parsed.data, normalised_namespaces(parsed.namespaces), parsed.keys
+    content_hash = event_hash_id(data, namespaces, keys=keys)
     event_id = data.get("eventID") or content_hash
     declaration = data.get("errorDeclaration") or {}
     declaration_time = _time_or_none(declaration.get("declarationTime"))
@@ -123,19 +125,19 @@ def event_record(parsed: ParsedEvent) -> EventRecord:
         content_hash=content_hash,
         type=data["type"],
         action=data.get("action", ""),
-        event_time=parse_time(data["eventTime"]),
+        event_time=parsed.event_time or parse_time(data["eventTime"]),
         event_time_zone_offset=data.get("eventTimeZoneOffset", ""),
         biz_step=data.get("bizStep", ""),
         disposition=data.get("disposition", ""),
-        read_point=_location(data, "readPoint"),
-        biz_location=_location(data, "bizLocation"),
+        read_point=_location(data, "readPoint", keys),
+        biz_location=_location(data, "bizLocation", keys),
         transformation_id=data.get("transformationID", ""),
         declaration_time=declaration_time,
         error_reason=declaration.get("reason", ""),
         doc=data,
         namespaces=parsed.namespaces,
     )
-    _add_facts(record, data, namespaces)
+    _add_facts(record, data, namespaces, keys)
     return record
 
 
@@ -152,34 +154,37 @@ def dedupe_key(event_id: str, declaration_time: datetime | None) -> str:
     return f"{event_id}#errorDeclaration@{declaration_time.isoformat()}"
 
 
-def _add_facts(record: EventRecord, data: dict[str, Any], namespaces: dict[str, str]) -> None:
-    record.identifiers = _identifiers(data)
+def _add_facts(
+    record: EventRecord, data: dict[str, Any], namespaces: dict[str, str], keys: MatchingKeys
+) -> None:
+    record.identifiers = _identifiers(data, keys)
     record.biz_transactions = [
         (item.get("type", ""), item["bizTransaction"])
         for item in data.get("bizTransactionList", [])
     ]
     record.sources_destinations = [
-        ("s", item["type"], matching_key(item["source"])) for item in data.get("sourceList", [])
-    ] + [
-        ("d", item["type"], matching_key(item["destination"]))
-        for item in data.get("destinationList", [])
-    ]
+        ("s", item["type"], keys[item["source"]]) for item in data.get("sourceList", [])
+    ] + [("d", item["type"], keys[item["destination"]]) for item in data.get("destinationList", [])]
     record.extension_fields = _extension_fields(data, namespaces)
     record.sensor_reports = _sensor_reports(data)
     record.vocabulary_values = _vocabulary_values(data)
 
 
-def _identifiers(data: dict[str, Any]) -> list[tuple[int, str, float | None, str]]:
+def _identifiers(
+    data: dict[str, Any], keys: MatchingKeys
+) -> list[tuple[int, str, float | None, str]]:
     rows: list[tuple[int, str, float | None, str]] = []
     if "parentID" in data:
-        rows.append((Role.PARENT, matching_key(data["parentID"]), None, ""))
+        rows.append((Role.PARENT, keys[data["parentID"]], None, ""))
     for key, role in EPC_LISTS:
-        rows.extend((role, matching_key(epc), None, "") for epc in data.get(key, ()))
+        if key in data:
+            rows += [(role, keys[epc], None, "") for epc in data[key]]
     for key, role in QUANTITY_LISTS:
-        rows.extend(
-            (role, matching_key(item["epcClass"]), item.get("quantity"), item.get("uom", ""))
-            for item in data.get(key, ())
-        )
+        if key in data:
+            rows += [
+                (role, keys[item["epcClass"]], item.get("quantity"), item.get("uom", ""))
+                for item in data[key]
+            ]
     return rows
 
 
@@ -240,7 +245,7 @@ def _typed(value: Any) -> tuple[str, float | None, datetime | None]:
     if isinstance(value, int | float):
         return _number_text(value), float(value), None
     text = str(value)
-    return text, _number_or_none(text), _time_or_none(text) if "T" in text else None
+    return text, _number_or_none(text), _time_or_none(text)
 
 
 def _number_text(value: float) -> str:
@@ -248,19 +253,12 @@ def _number_text(value: float) -> str:
 
 
 def _number_or_none(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    # Matched first: most texts (lot numbers, dates) are not numbers, and raising is slow.
+    return float(text) if _DECIMAL.fullmatch(text) else None
 
 
 def _time_or_none(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return parse_time(text)
-    except ValueError:
-        return None
+    return time_or_none(text) if text else None
 
 
 def _sensor_reports(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -296,6 +294,6 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _location(data: dict[str, Any], key: str) -> str:
+def _location(data: dict[str, Any], key: str, keys: MatchingKeys) -> str:
     location = data.get(key)
-    return matching_key(location["id"]) if isinstance(location, dict) and "id" in location else ""
+    return keys[location["id"]] if isinstance(location, dict) and "id" in location else ""

@@ -149,8 +149,9 @@ class BatchWriter:
         captures = ((pk, self.capture_id, self.owner_id) for pk, _ in stored)
         self._copy(EVENT_CAPTURE_TABLE, CAPTURE_COLUMNS, captures)
         for model, columns, rows_of in FACT_TABLES:
-            rows = ((pk, seq, *row) for pk, r in stored for seq, row in enumerate(rows_of(r)))
-            self._copy(model._meta.db_table, ("event_id", "seq", *columns), rows)
+            rows = [(pk, seq, *row) for pk, r in stored for seq, row in enumerate(rows_of(r))]
+            if rows:  # an empty COPY still costs a round trip
+                self._copy(model._meta.db_table, ("event_id", "seq", *columns), rows)
 
     def _event_row(self, pk: int, r: EventRecord) -> tuple:
         return (

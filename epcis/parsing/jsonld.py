@@ -24,7 +24,7 @@ import orjson
 
 from epcis import cbv
 from epcis.parsing.types import DocumentError, EventError, JSONDict, ParsedDocument, ParsedEvent
-from epcis.parsing.validation import validate_event
+from epcis.parsing.validation import validated_event
 
 ORJSON_MAX_BYTES = 16 * 1024 * 1024
 
@@ -61,9 +61,6 @@ _LIST_CBV = (
     ("sourceList", "type", "sourceDestType"),
     ("destinationList", "type", "sourceDestType"),
 )
-_STRING_LISTS = frozenset(
-    {"epcList", "childEPCs", "inputEPCList", "outputEPCList", "certificationInfo"}
-)
 _REPORT_CBV = (("type", "measurementType"), ("exception", "alertType"), ("component", "component"))
 
 
@@ -84,47 +81,40 @@ def context_namespaces(context: object) -> dict[str, str]:
 
 
 class _Namespaces:
-    """The prefixes of one document, plus GS1's and generated ones as events need them."""
+    """The prefixes of one document, plus GS1's and generated ones as events need them.
+
+    Validation asks `widen` about every prefix the event uses and its namespaces lack, so
+    the event need not be walked beforehand. Events using the same GS1 prefixes without
+    defining them share one interned dict.
+    """
 
     def __init__(self, declared: dict[str, str]) -> None:
         self.declared = declared
-        self._by_extras: dict[frozenset[str], dict[str, str]] = {frozenset(): declared}
+        self.named_by_iri = False  # set by `widen` while the current event is validated
+        self._interned: dict[frozenset[str], dict[str, str]] = {frozenset(): declared}
+        self._extras_of: dict[int, frozenset[str]] = {id(declared): frozenset()}
 
     def for_event(self, event: JSONDict) -> dict[str, str]:
-        declared = self.declared
+        self.named_by_iri = False
         if "@context" in event:
-            declared = {**declared, **context_namespaces(event.pop("@context"))}
-        keys = _extension_keys(event, set())
-        if any(_is_iri(key) for key in keys):
-            declared = {**declared}
-            _rename_iri_keys(event, declared)
-            keys = _extension_keys(event, set())
-        extras = frozenset(
-            prefix
-            for prefix in {key.partition(":")[0] for key in keys}
-            if prefix not in declared and prefix in GS1_PREFIXES
-        )
-        if declared is not self.declared:
-            return {**declared, **{prefix: GS1_PREFIXES[prefix] for prefix in extras}}
-        if extras not in self._by_extras:
-            self._by_extras[extras] = {**declared, **{p: GS1_PREFIXES[p] for p in extras}}
-        return self._by_extras[extras]
+            return {**self.declared, **context_namespaces(event.pop("@context"))}
+        return self.declared
 
-
-def _extension_keys(value: object, found: set[str]) -> set[str]:
-    """Every member name containing ':' anywhere in `value`."""
-    if isinstance(value, dict):
-        for key, member in value.items():
-            if ":" in key:
-                found.add(key)
-            # Identifier lists hold only strings: skipping them is most of the speed.
-            if isinstance(member, dict | list) and key not in _STRING_LISTS:
-                _extension_keys(member, found)
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict | list):
-                _extension_keys(item, found)
-    return found
+    def widen(self, namespaces: dict[str, str], key: str) -> dict[str, str] | None:
+        """`namespaces` plus GS1's prefix of `key`, for an event that uses it undefined."""
+        prefix = key.partition(":")[0]
+        if prefix not in GS1_PREFIXES:
+            self.named_by_iri = self.named_by_iri or _is_iri(key)
+            return None
+        extras = self._extras_of.get(id(namespaces))
+        if extras is None:  # the event's own @context: nothing to share
+            return {**namespaces, prefix: GS1_PREFIXES[prefix]}
+        extras = extras | {prefix}
+        if extras not in self._interned:
+            widened = {**self.declared, **{p: GS1_PREFIXES[p] for p in extras}}
+            self._interned[extras] = widened
+            self._extras_of[id(widened)] = extras
+        return self._interned[extras]
 
 
 def _is_iri(key: str) -> bool:
@@ -208,7 +198,12 @@ def _parsed_event(raw: object, namespaces: _Namespaces, index: int) -> ParsedEve
     event_namespaces = namespaces.for_event(raw)
     raw.pop("recordTime", None)  # the repository sets recordTime at capture
     normalise_cbv_values(raw)
-    return ParsedEvent(index, raw, event_namespaces, validate_event(raw, event_namespaces, index))
+    parsed = validated_event(raw, event_namespaces, index, namespaces.widen)
+    if namespaces.named_by_iri:  # rare: extension members named by full IRI, not CURIE
+        event_namespaces = {**event_namespaces}
+        _rename_iri_keys(raw, event_namespaces)
+        parsed = validated_event(raw, event_namespaces, index, namespaces.widen)
+    return parsed
 
 
 def parse_json_event(data: bytes) -> ParsedEvent:

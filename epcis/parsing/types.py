@@ -14,7 +14,7 @@ A parsed event is a plain dict in **EPCIS 2.0 JSON form** (`ParsedEvent.data`):
   URI it was given as. XML URN and Web URI forms of standard values become the
   bare word;
 * identifiers (EPCs, classes, locations, parties, ...) are the strings as
-  received; canonical forms for matching are computed later, not stored here;
+  received; their canonical forms for matching are in `ParsedEvent.keys`;
 * `eventTime` / `declarationTime` / sensor times are the strings as received;
   `recordTime` is never present (the repository sets it at capture);
 * quantities and sensor numbers are JSON numbers (int when written without a
@@ -27,7 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from epcis.identifiers import MatchingKeys
 
 JSONDict = dict[str, Any]
 
@@ -50,6 +53,9 @@ class ParsedEvent:
     data: JSONDict
     namespaces: dict[str, str] = field(default_factory=dict)
     errors: list[EventError] = field(default_factory=list)
+    # Filled by validation: the matching keys of the identifiers it checked, and eventTime.
+    keys: MatchingKeys = field(default_factory=MatchingKeys)
+    event_time: datetime | None = None
 
     @property
     def is_valid(self) -> bool:

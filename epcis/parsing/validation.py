@@ -23,12 +23,13 @@ identifier syntax). Deliberate differences from the JSON Schema:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from epcis import cbv
-from epcis.identifiers import identifier_problem
-from epcis.parsing.types import EventError
+from epcis.identifiers import IdentifierError, MatchingKeys, canonical
+from epcis.parsing.types import EventError, ParsedEvent
 
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
@@ -105,13 +106,41 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.upper()).astimezone(UTC)
 
 
+def time_or_none(text: str) -> datetime | None:
+    """`parse_time(text)`, or None when `text` is not one (without raising: a hot path)."""
+    if not _RFC3339.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.upper()).astimezone(UTC)
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
+
+
 def validate_event(
     data: dict[str, Any], namespaces: dict[str, str], index: int
 ) -> list[EventError]:
     """Every reason the canonical event `data` is invalid; empty when it is valid."""
-    checker = _EventChecker(data, namespaces, index)
+    return validated_event(data, namespaces, index).errors
+
+
+# (prefixes so far, a member name with an undefined prefix) -> prefixes defining it, or None.
+Widen = Callable[[dict[str, str], str], dict[str, str] | None]
+
+
+def validated_event(
+    data: dict[str, Any], namespaces: dict[str, str], index: int, widen: Widen | None = None
+) -> ParsedEvent:
+    """The event with its errors and what checking it computed anyway: the matching keys of
+    its identifiers and its eventTime, which storing it needs again.
+
+    `widen` may define a prefix the event uses but `namespaces` lacks (JSON-LD: GS1's
+    context defines gs1:, cbvmda:, ...); the event's namespaces then include it.
+    """
+    checker = _EventChecker(data, namespaces, index, widen)
     checker.check()
-    return checker.errors
+    return ParsedEvent(
+        index, data, checker.namespaces, checker.errors, checker.keys, checker.event_time
+    )
 
 
 def _is_number(value: object) -> bool:
@@ -124,16 +153,29 @@ def _nonempty_list(data: dict[str, Any], key: str) -> bool:
 
 
 class _EventChecker:
-    __slots__ = ("data", "namespaces", "index", "event_id", "event_time", "errors")
+    __slots__ = (
+        "data",
+        "namespaces",
+        "widen",
+        "index",
+        "event_id",
+        "event_time",
+        "errors",
+        "keys",
+    )
 
-    def __init__(self, data: dict[str, Any], namespaces: dict[str, str], index: int) -> None:
+    def __init__(
+        self, data: dict[str, Any], namespaces: dict[str, str], index: int, widen: Widen | None
+    ) -> None:
         self.data = data
         self.namespaces = namespaces
+        self.widen = widen
         self.index = index
         event_id = data.get("eventID")
         self.event_id = event_id if isinstance(event_id, str) else None
         self.event_time: datetime | None = None
         self.errors: list[EventError] = []
+        self.keys = MatchingKeys()
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(EventError(self.index, self.event_id, path, message))
@@ -173,15 +215,14 @@ class _EventChecker:
 
     def check_members(self, allowed: frozenset[str] | None) -> None:
         for key, value in self.data.items():
-            if allowed is None or key in allowed:
-                check = _MEMBER_CHECKS.get(key)
-                if check is not None:
-                    check(self, key, value)
+            check = _MEMBER_CHECKS.get(key)
+            if check is not None and (allowed is None or key in allowed):
+                check(self, key, value)
             elif ":" in key:
                 self.extension(key, key, value)
-            elif key == "ilmd":
+            elif key == "ilmd" and allowed is not None:
                 self.error("ilmd", _ILMD_RULE)
-            else:
+            elif allowed is not None and key not in allowed:
                 self.error(key, f"{key} is not a field of {self.data['type']}")
 
     # -- value checks shared by many members ----------------------------------------------
@@ -203,9 +244,15 @@ class _EventChecker:
 
     def identifier(self, path: str, value: object) -> None:
         if self.uri(path, value):
-            message = identifier_problem(value)  # type: ignore[arg-type]
-            if message is not None:
-                self.error(path, message)
+            assert isinstance(value, str)
+            self.key(path, value)
+
+    def key(self, path: str, uri: str) -> None:
+        """Check an identifier already known to be a URI, keeping its matching key."""
+        try:
+            self.keys[uri] = canonical(uri)
+        except IdentifierError as exc:
+            self.error(path, str(exc))
 
     def vocabulary(self, kind: str, path: str, value: object) -> None:
         message = cbv.problem(kind, value) if isinstance(value, str) else f"{kind} must be text"
@@ -226,9 +273,18 @@ class _EventChecker:
         prefix, colon, _ = key.partition(":")
         if not colon:
             self.error(path, f"{key!r} is not a standard field; extensions are 'prefix:name'")
-        elif prefix not in self.namespaces:
+        elif not self.defined(prefix, key):
             self.error(path, f"prefix {prefix!r} of {key!r} is not defined in the @context")
         self.extension_content(path, value)
+
+    def defined(self, prefix: str, key: str) -> bool:
+        if prefix in self.namespaces:
+            return True
+        widened = self.widen(self.namespaces, key) if self.widen else None
+        if widened is None:
+            return False
+        self.namespaces = widened
+        return True
 
     def extension_content(self, path: str, value: object) -> None:
         if isinstance(value, dict):
@@ -243,7 +299,7 @@ class _EventChecker:
         (`@name`) and text beside attributes (`#text`); only a used prefix must be defined."""
         name = key[1:] if key.startswith("@") else key
         prefix, colon, _ = name.partition(":")
-        if colon and prefix not in self.namespaces and key != "#text":
+        if colon and key != "#text" and not self.defined(prefix, name):
             self.error(path, f"prefix {prefix!r} of {key!r} is not defined in the @context")
         self.extension_content(path, value)
 
@@ -257,12 +313,15 @@ class _EventChecker:
         if not isinstance(value, list):
             self.error(path, f"{path} must be a list of identifiers")
             return
-        is_uri = _ABSOLUTE_URI.fullmatch
+        is_uri, keys = _ABSOLUTE_URI.fullmatch, self.keys
         for position, epc in enumerate(value):  # the hot loop: inlined identifier()
             if not isinstance(epc, str) or not is_uri(epc):
                 self.error(f"{path}[{position}]", f"{epc!r} is not a URI")
-            elif (message := identifier_problem(epc)) is not None:
-                self.error(f"{path}[{position}]", message)
+                continue
+            try:
+                keys[epc] = canonical(epc)
+            except IdentifierError as exc:
+                self.error(f"{path}[{position}]", str(exc))
         if len(set(map(str, value))) != len(value):
             self.error(path, f"{path} lists the same identifier more than once")
 

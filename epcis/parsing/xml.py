@@ -47,7 +47,7 @@ WithFullCombinationOfFields, WithSensorData, ...):
 * on `sensorMetadata`/`sensorReport` (attributes in XML) extension attributes are plain
   `prefix:name` members, numbers become JSON numbers and `booleanValue` a bool.
 
-Besides `validation.validate_event`, each event gets the structural errors only XML can
+Besides `validation.validated_event`, each event gets the structural errors only XML can
 have and the XSD would report: an unknown element in no namespace, a wrong child element,
 elements out of XSD order or repeated.
 """
@@ -63,7 +63,7 @@ from lxml import etree
 
 from epcis import cbv
 from epcis.parsing.types import DocumentError, EventError, JSONDict, ParsedDocument, ParsedEvent
-from epcis.parsing.validation import validate_event
+from epcis.parsing.validation import validated_event
 from epcis.xsd_order import BODY as XSD_BODY
 from epcis.xsd_order import COMMON as XSD_COMMON
 
@@ -1005,9 +1005,9 @@ class _Reader:
         event_id = data.get("eventID")
         event_id = event_id if isinstance(event_id, str) else None
         errors = [EventError(index, event_id, path, message) for path, message in ctx.errors]
-        namespaces = ctx.used
-        errors.extend(validate_event(data, namespaces, index))
-        return ParsedEvent(index, data, namespaces, errors)
+        parsed = validated_event(data, ctx.used, index)
+        parsed.errors[:0] = errors
+        return parsed
 
     def _bad_event(self, tag: str, message: str) -> ParsedEvent:
         index = self.index

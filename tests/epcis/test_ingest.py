@@ -19,6 +19,7 @@ from epcis.models import (
     SourceDestination,
 )
 from epcis.parsing import DocumentError
+from epcis.storage import BatchWriter
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +255,17 @@ def test_dscsa_header_and_master_data_are_kept_with_the_capture():
     assert result.success, result.errors
     assert result.header["sbdh"]["sender"]
     assert job.vocabularyelement_set.filter(type__endswith="EPCClass").exists()
+
+
+def test_a_long_document_is_written_in_batches_that_start_small(monkeypatch):
+    sizes: list[int] = []
+    store = BatchWriter.store
+
+    def recording_store(self, records):
+        sizes.append(len(records))
+        return store(self, records)
+
+    monkeypatch.setattr(BatchWriter, "store", recording_store)
+    events = [object_event(str(serial)) for serial in range(1, 1601)]
+    _, result = capture(json_document(*events), "application/ld+json")
+    assert (result.stored_count, sizes) == (1600, [500, 1000, 100])

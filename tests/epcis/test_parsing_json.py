@@ -357,3 +357,23 @@ def test_streaming_finds_query_results_extensions_after_the_events(
     parsed = parse_json(io.BytesIO(json.dumps(document).encode()))
     assert parsed.header_extensions["rx:ignoreFields"] == IGNORE
     assert len(list(parsed.events)) == 30
+
+
+def test_events_using_the_same_gs1_prefixes_share_one_prefix_map() -> None:
+    first = {**BASE_EVENT, "gs1:note": "a"}
+    second = {**BASE_EVENT, "gs1:note": "b", "ilmd": {}}
+    body = {"eventList": [first, second, BASE_EVENT]}
+    text = json.dumps(
+        {"@context": [{"acme": "urn:acme:"}], "type": "EPCISDocument", "epcisBody": body}
+    )
+    one, two, plain = parse_text(text).events
+    assert one.namespaces == {"acme": "urn:acme:", "gs1": "https://gs1.org/voc/"}
+    assert two.namespaces is one.namespaces
+    assert plain.namespaces == {"acme": "urn:acme:"}
+
+
+def test_a_gs1_prefix_defined_by_the_event_context_is_not_shared() -> None:
+    event = {"@context": [{"acme": "urn:acme:"}], **BASE_EVENT, "gs1:note": "a", "acme:x": 1}
+    (parsed,) = parse_text(document_with(event, [])).events
+    assert parsed.errors == []
+    assert parsed.namespaces == {"acme": "urn:acme:", "gs1": "https://gs1.org/voc/"}

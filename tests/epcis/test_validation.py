@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from epcis.parsing.validation import parse_time, validate_event
+from epcis.parsing.validation import parse_time, validate_event, validated_event
 
 OBJECT_EVENT: dict[str, Any] = {
     "type": "ObjectEvent",
@@ -243,3 +243,24 @@ def test_parse_time_gives_aware_utc(text: str, expected: datetime) -> None:
 def test_parse_time_rejects_times_without_offset_or_impossible(text: str) -> None:
     with pytest.raises(ValueError):
         parse_time(text)
+
+
+def test_keeps_the_matching_key_of_every_identifier_it_checked() -> None:
+    parsed = validated_event(copy.deepcopy(OBJECT_EVENT), NAMESPACES, 0)
+    assert dict(parsed.keys) == {
+        "urn:epc:id:sgtin:4012345.011111.1001": "https://id.gs1.org/01/04012345111118/21/1001",
+        "urn:epc:id:sgln:4012345.00001.1": "https://id.gs1.org/414/4012345000016/254/1",
+    }
+    assert parsed.event_time == datetime(2024, 3, 4, 6, 30, tzinfo=UTC)
+
+
+def test_an_event_of_a_custom_type_must_define_its_extension_prefixes() -> None:
+    event = {
+        "type": "acme:CustomEvent",
+        "eventTime": "2024-03-04T07:30:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "other:thing": 1,
+    }
+    assert errors_of(event) == [
+        ("other:thing", "prefix 'other' of 'other:thing' is not defined in the @context")
+    ]
