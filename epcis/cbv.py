@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CBV_WEB = "https://ref.gs1.org/cbv/"
 _GS1_VOC = "https://gs1.org/voc/"
@@ -145,6 +146,7 @@ def _bare_word(vocabulary: Vocabulary, value: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a feed repeats the same few values in every event
 def normalise(kind: str, value: str) -> str:
     """The bare word for a standard value in any form; any other value unchanged."""
     vocabulary = VOCABULARIES[kind]

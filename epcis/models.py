@@ -9,8 +9,32 @@ never updated or deleted afterwards.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+class _CodePointCollation:
+    """Identifiers and vocabulary values compare and sort by code point, as EPCIS asks
+    (orderBy, listings), whatever the database's default collation: "C" on PostgreSQL;
+    SQLite's default (BINARY over UTF-8) already does. A prefix is then a string range that
+    the column's btree serves, and comparisons are memcmp, not locale rules."""
+
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
+        params: dict[str, Any] = super().db_parameters(connection)  # type: ignore[misc]
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+class CodePointCharField(_CodePointCollation, models.CharField):
+    pass
+
+
+class CodePointTextField(_CodePointCollation, models.TextField):
+    pass
 
 
 class ApiKey(models.Model):
@@ -94,19 +118,19 @@ class Event(models.Model):
 
     # A plain event is stored once per eventID. An error declaration shares the eventID of
     # the event it corrects and is stored beside it, so the unique key adds its time.
-    dedupe_key = models.CharField(max_length=400)
-    event_id = models.CharField(max_length=300)
+    dedupe_key = CodePointCharField(max_length=400)
+    event_id = CodePointCharField(max_length=300)
     content_hash = models.CharField(max_length=100)
-    type = models.CharField(max_length=200)
+    type = CodePointCharField(max_length=200)
     action = models.CharField(max_length=8, blank=True)
     event_time = models.DateTimeField()
     event_time_zone_offset = models.CharField(max_length=6)
     record_time = models.DateTimeField()
-    biz_step = models.CharField(max_length=300, blank=True)
-    disposition = models.CharField(max_length=300, blank=True)
-    read_point = models.CharField(max_length=300, blank=True)
-    biz_location = models.CharField(max_length=300, blank=True)
-    transformation_id = models.CharField(max_length=300, blank=True)
+    biz_step = CodePointCharField(max_length=300, blank=True)
+    disposition = CodePointCharField(max_length=300, blank=True)
+    read_point = CodePointCharField(max_length=300, blank=True)
+    biz_location = CodePointCharField(max_length=300, blank=True)
+    transformation_id = CodePointCharField(max_length=300, blank=True)
     declaration_time = models.DateTimeField(null=True, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     # No database constraint: see the note above EventCapture.
@@ -127,12 +151,18 @@ class Event(models.Model):
         # Declared here rather than with unique=/db_index= on the fields: on PostgreSQL those
         # add a second, LIKE-only index per column, never used.
         constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key")]
+        # Queries page in (time, id) order by row comparison (keyset), so the time indexes
+        # end with id: a page starts at its position in the index, however deep.
         indexes = [
             models.Index(fields=["event_id"]),
-            models.Index(fields=["event_time"]),
-            models.Index(fields=["record_time"]),
-            models.Index(fields=["biz_step", "event_time"]),
-            models.Index(fields=["biz_location", "event_time"]),
+            models.Index(fields=["event_time", "id"], name="epcis_event_time_id"),
+            models.Index(fields=["record_time", "id"], name="epcis_event_record_time_id"),
+            models.Index(
+                fields=["biz_step", "event_time", "id"], name="epcis_event_biz_step_time_id"
+            ),
+            models.Index(
+                fields=["biz_location", "event_time", "id"], name="epcis_event_biz_loc_time_id"
+            ),
             models.Index(
                 fields=["transformation_id"],
                 condition=~models.Q(transformation_id=""),
@@ -196,7 +226,7 @@ class EventIdentifier(EventFact):
 
     pk = models.CompositePrimaryKey("canonical", "role", "event_id", "seq")
     role = models.SmallIntegerField(choices=Role.choices)
-    canonical = models.CharField(max_length=300)
+    canonical = CodePointCharField(max_length=300)
     quantity = models.FloatField(null=True, blank=True)
     uom = models.CharField(max_length=4, blank=True)
 
@@ -218,7 +248,7 @@ class EventIdentifier(EventFact):
 class BizTransaction(EventFact):
     pk = models.CompositePrimaryKey("value", "type", "event_id", "seq")
     type = models.CharField(max_length=300, blank=True)
-    value = models.CharField(max_length=300)
+    value = CodePointCharField(max_length=300)
 
     def __str__(self) -> str:
         return f"{self.type} {self.value}".strip()
@@ -232,7 +262,7 @@ class SourceDestination(EventFact):
     pk = models.CompositePrimaryKey("value", "kind", "type", "event_id", "seq")
     kind = models.CharField(max_length=1, choices=Kind.choices)
     type = models.CharField(max_length=300)
-    value = models.CharField(max_length=300)
+    value = CodePointCharField(max_length=300)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.type} {self.value}"
@@ -247,7 +277,7 @@ class ExtensionField(EventFact):
     inner = models.BooleanField(default=False)
     namespace = models.CharField(max_length=300)
     name = models.CharField(max_length=200)
-    text = models.TextField(blank=True)
+    text = CodePointTextField(blank=True)
     number = models.FloatField(null=True, blank=True)
     time = models.DateTimeField(null=True, blank=True)
 
@@ -305,7 +335,7 @@ class EventVocabularyValue(EventFact):
 
     pk = models.CompositePrimaryKey("value", "kind", "event_id", "seq")
     kind = models.CharField(max_length=4, choices=Kind.choices)
-    value = models.CharField(max_length=300)
+    value = CodePointCharField(max_length=300)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
@@ -316,7 +346,7 @@ class VocabularyElement(models.Model):
 
     type = models.CharField(max_length=300)
     element_id = models.CharField(max_length=300)
-    canonical = models.CharField(max_length=300)
+    canonical = CodePointCharField(max_length=300)
     attributes = models.JSONField(default=list)
     children = models.JSONField(default=list)
     capture = models.ForeignKey(CaptureJob, on_delete=models.PROTECT)

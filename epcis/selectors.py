@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
 from epcis.models import Event, EventCapture, EventIdentifier, NamedQuery
 from epcis.query.pagination import PagePosition
@@ -72,13 +72,34 @@ def page_of_events(
     return events.order_by(*order)[:limit]
 
 
-def _after_position(key: str, pk: int, descending: bool) -> Q:
-    """Rows after the row `pk` in (key, pk) order. The key is compared with the stored key of
-    that row (a primary-key subquery, evaluated once), not with a value from the token, so
-    ties compare exactly whatever form the backend stores times in."""
-    stored_key = Subquery(Event.objects.filter(pk=pk).values(key)[:1])
-    beyond = "lt" if descending else "gt"
-    return Q(**{f"{key}__{beyond}": stored_key}) | Q(**{key: stored_key, f"pk__{beyond}": pk})
+def _after_position(key: str, pk: int, descending: bool) -> RowComparison:
+    """Rows after the row `pk` in (key, pk) order, as one row comparison that the (key, id)
+    btree serves as a range: each page starts where the last ended, however deep (an OR of
+    "key beyond, or key equal and pk beyond" made the index walk every row served before).
+    The key is compared with the stored key of that row (a primary-key subquery, evaluated
+    once), not a value from the token, so ties compare exactly however times are stored."""
+    stored = Subquery(Event.objects.filter(pk=pk).values(key, "pk"))
+    return RowComparison(F(key), F("pk"), stored, operator="<" if descending else ">")
+
+
+class RowComparison(Func):
+    """`(a, b) < (subquery)`: SQL row-value comparison, which PostgreSQL and SQLite share."""
+
+    output_field = BooleanField()
+
+    def __init__(self, *expressions: Any, operator: str) -> None:
+        super().__init__(*expressions)
+        self.operator = operator
+
+    def as_sql(
+        self, compiler: Any, connection: Any, *args: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        *columns, (other, other_params) = [
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        ]
+        row = ", ".join(sql for sql, _ in columns)
+        params = [param for _, column_params in columns for param in column_params]
+        return f"({row}) {self.operator} {other}", (*params, *other_params)
 
 
 def matching_count_exceeds(

@@ -17,8 +17,6 @@ from datetime import datetime
 from functools import reduce
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from epcis import cbv
@@ -124,20 +122,15 @@ def _pattern_condition(key: tuple[str, str]) -> Q:
     return Q(canonical__regex=value)
 
 
-# Collations that order text by code point, where a string range is exactly a prefix.
-CODE_POINT_COLLATIONS = frozenset({"c", "posix", "c.utf8", "c.utf-8", "ucs_basic", "pg_c_utf8"})
 # The last code point, and the surrogates, which no text column can hold.
 MAX_CODE_POINT, SURROGATES = 0x10FFFF, range(0xD800, 0xE000)
 
 
 def starts_with(column: str, prefix: str) -> Q:
     """`column` starts with `prefix`, as the range [prefix, prefix with its last character
-    incremented): any btree on the column serves it, while PostgreSQL serves LIKE 'p%' from a
-    btree only when the column's collation is exactly "C" (not C.UTF-8, nor a linguistic
-    one). The range equals the prefix only where text sorts by code point; under a
-    linguistic collation ('a-z' < 'a.'), LIKE it stays: correct, if unindexed."""
-    if not text_sorts_by_code_point():
-        return Q(**{f"{column}__startswith": prefix})
+    incremented), which the column's btree serves: identifier columns sort by code point
+    (see `CodePointCharField`), so the range is exactly the prefix. PostgreSQL would serve
+    LIKE 'p%' from an index only with text_pattern_ops."""
     upper = successor(prefix)
     if upper is None:  # nothing sorts after every string beginning with the prefix
         return Q(**{f"{column}__gte": prefix})
@@ -152,30 +145,6 @@ def successor(prefix: str) -> str | None:
         if code <= MAX_CODE_POINT:
             return prefix[: end - 1] + chr(code)
     return None
-
-
-_code_point_order: dict[str, bool] = {}
-
-
-def text_sorts_by_code_point(alias: str = DEFAULT_DB_ALIAS) -> bool:
-    """SQLite compares text bytewise (BINARY, UTF-8 keeps code-point order); PostgreSQL by the
-    database's collation. Asked once per database."""
-    if alias not in _code_point_order:
-        _code_point_order[alias] = _collation_of(connections[alias]) in CODE_POINT_COLLATIONS
-    return _code_point_order[alias]
-
-
-def _collation_of(connection: BaseDatabaseWrapper) -> str:
-    if connection.vendor != "postgresql":
-        return "c"
-    # ICU collations (datlocprovider 'i', PostgreSQL 15+) are linguistic whatever their name.
-    provider = "datlocprovider" if connection.pg_version >= 150000 else "'c'"  # type: ignore[attr-defined]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT CASE WHEN {provider} = 'i' THEN 'icu' ELSE datcollate END "
-            "FROM pg_database WHERE datname = current_database()"
-        )
-        return str(cursor.fetchone()[0]).lower()
 
 
 def quantity_compared(match: re.Match[str], value: float, context: QueryContext) -> Q:

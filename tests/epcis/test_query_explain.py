@@ -16,7 +16,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from epcis.models import Event
 from epcis.query.filters import QueryContext
+from epcis.query.pagination import PagePosition
 from epcis.query.params import parse_query
 from epcis.selectors import page_of_events
 from tests.epcis.test_ingest import capture, json_document
@@ -56,10 +58,12 @@ def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from plan_nodes(child)
 
 
-def index_conditions(params: dict[str, str], user: Any) -> list[tuple[str, str]]:
-    """(index name, index condition) of every index the first page's plan reads."""
+def index_conditions(
+    params: dict[str, str], user: Any, after: PagePosition | None = None
+) -> list[tuple[str, str]]:
+    """(index name, index condition) of every index the page's plan reads."""
     query = parse_query({k: [v] for k, v in params.items()}, QueryContext(user=user))
-    sql = page_of_events(user, query, limit=31)
+    sql = page_of_events(user, query, after=after, limit=31)
     (root,) = json.loads(sql.explain(format="json"))
     return [
         (node["Index Name"], node.get("Index Cond", ""))
@@ -99,3 +103,18 @@ def test_first_page_reads_an_index_on_the_filtered_column(staff, params, table, 
     used = index_conditions(params, staff)
     column_used = re.compile(rf"\b{column}\b")
     assert any(name.startswith(table) and column_used.search(cond) for name, cond in used), used
+
+
+@pytest.mark.parametrize(
+    ("order_by", "column", "index"),
+    [
+        ("recordTime", "record_time", "epcis_event_record_time_id"),
+        ("eventTime", "event_time", "epcis_event_time_id"),
+    ],
+)
+def test_a_later_page_starts_at_its_position_in_the_index(staff, order_by, column, index):
+    """Keyset paging as one row comparison: the index range starts after the last event
+    served, so page 1,000 costs what page 2 does (no rows re-read and filtered out)."""
+    middle = Event.objects.order_by("pk")[EVENTS // 2]
+    used = index_conditions({"orderBy": order_by}, staff, PagePosition(middle.pk, 30))
+    assert any(name == index and f"ROW({column}, id) <" in cond for name, cond in used), used

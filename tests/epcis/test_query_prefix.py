@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import Q
+from django.db import connection
 
 from epcis.models import EventIdentifier, Role
-from epcis.query import filters
 from epcis.query.filters import starts_with, successor
 
 SERIAL = "https://id.gs1.org/01/04012345000016/21/"
@@ -88,13 +87,23 @@ def test_prefix_range_selects_exactly_the_strings_starting_with_it(prefix):
     )
 
 
-def test_linguistic_collation_keeps_like(monkeypatch):
-    """Where text does not sort by code point a range is not a prefix ('a-z' < 'a.')."""
-    monkeypatch.setitem(filters._code_point_order, "default", False)
-    assert starts_with("canonical", "ab") == Q(canonical__startswith="ab")
-
-
 @pytest.mark.django_db
-def test_this_database_sorts_text_by_code_point():
-    # SQLite (BINARY) and the C / C.UTF-8 PostgreSQL clusters CI uses.
-    assert filters.text_sorts_by_code_point()
+def test_identifier_and_value_columns_sort_by_code_point_whatever_the_database_default():
+    """The range above is exactly the prefix only under code-point order ('a-z' < 'a.' in a
+    linguistic collation), so these columns carry collation "C" on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite compares text with BINARY: code-point order for UTF-8")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+            " WHERE (table_name, column_name) IN (('epcis_eventidentifier', 'canonical'),"
+            " ('epcis_event', 'biz_location'), ('epcis_event', 'event_id'),"
+            " ('epcis_extensionfield', 'text'))"
+        )
+        collations = {(table, column): collation for table, column, collation in cursor}
+    assert collations == {
+        ("epcis_eventidentifier", "canonical"): "C",
+        ("epcis_event", "biz_location"): "C",
+        ("epcis_event", "event_id"): "C",
+        ("epcis_extensionfield", "text"): "C",
+    }
