@@ -228,7 +228,7 @@ class EventQuery:
     """A parsed query: the conditions (ANDed) and how results are ordered and bounded."""
 
     conditions: list[Q]
-    order_key: str = "record_time"
+    order_key: str = "event_time"
     descending: bool = True
     event_count_limit: int | None = None
     max_event_count: int | None = None
@@ -300,7 +300,10 @@ def _with_controls(conditions: list[Q], controls: dict[str, Any], fingerprint: s
         raise QueryParameterError("eventCountLimit and maxEventCount exclude each other.")
     return EventQuery(
         conditions=conditions,
-        order_key=ORDER_KEYS[order_by or "recordTime"],
+        # Without orderBy the standard leaves the order open. eventTime (newest first) is what
+        # people expect, and every selective filter's index (bizStep, bizLocation) ends with
+        # (event_time, id), so such a page is one index range, already in order.
+        order_key=ORDER_KEYS[order_by or "eventTime"],
         descending=direction == "DESC",
         event_count_limit=limit,
         max_event_count=maximum,

@@ -261,7 +261,7 @@ def test_paging_walks_every_event_once_while_new_events_arrive(partner_client, r
 
 
 def test_paging_descending_by_record_time_sees_no_new_events(partner_client, repository):
-    first = partner_client.get("/events?perPage=5")
+    first = partner_client.get("/events?perPage=5&orderBy=recordTime")
     assert first["Link"]
     assert first["GS1-Next-Page-Token-Expires"]
     capture(json_document(object_event("555")), "application/ld+json")
@@ -313,6 +313,14 @@ def test_event_count_limit_spans_pages(partner_client, repository):
     # eventTime descending: a8 (03-06), a6 (03-05), a5 (03-04), then a4 ... not served
     assert labels(first) + labels(second) == ["a6", "a8", "a5"]
     assert next_url(second) is None
+
+
+def test_without_order_by_the_newest_events_come_first(partner_client, repository):
+    response = partner_client.get("/events?perPage=3")
+    times = [event["eventTime"] for event in event_list(response)]
+    # a8 (03-06) is the latest event alice can read, then a6 (03-05), then a5 (03-04)
+    assert [event["eventID"] for event in event_list(response)][0] == f"{ID_PREFIX}a8"
+    assert times == sorted(times, reverse=True)
 
 
 def test_max_event_count_exceeded_is_413(partner_client, repository):
