@@ -36,9 +36,10 @@ EXTENSION_SCOPES: dict[str, frozenset[str]] = {
     "bizLocation": frozenset({"id"}),
     "errorDeclaration": frozenset({"declarationTime", "reason", "correctiveEventIDs"}),
 }
+# A text that reads as a decimal number (also indexed as one, for GT_/LT_ queries).
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 # XML writes the CBV master-data namespace without the trailing colon that the JSON-LD
 # context gives it; both spellings name the same attributes (lotNumber, ...).
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 NAMESPACE_ALIASES = {"urn:epcglobal:cbv:mda": "urn:epcglobal:cbv:mda:"}
 SENSOR_METADATA_TIMES = {"time": "time", "startTime": "start_time", "endTime": "end_time"}
 SENSOR_TEXT = {

@@ -101,9 +101,10 @@ _ILMD_RULE = "ilmd is only allowed on an ObjectEvent with action ADD or on a Tra
 
 def parse_time(text: str) -> datetime:
     """An RFC 3339 date-time with offset as an aware UTC datetime; ValueError otherwise."""
-    if not _RFC3339.fullmatch(text):
+    moment = time_or_none(text)
+    if moment is None:
         raise ValueError(f"{text!r} is not an RFC 3339 date-time with a time zone offset")
-    return datetime.fromisoformat(text.upper()).astimezone(UTC)
+    return moment
 
 
 def time_or_none(text: str) -> datetime | None:
@@ -228,13 +229,10 @@ class _EventChecker:
     # -- value checks shared by many members ----------------------------------------------
 
     def time(self, path: str, value: object) -> datetime | None:
-        if isinstance(value, str) and _RFC3339.fullmatch(value):
-            try:
-                return datetime.fromisoformat(value.upper()).astimezone(UTC)
-            except ValueError:
-                pass
-        self.error(path, f"{value!r} is not a date-time with time zone offset (RFC 3339)")
-        return None
+        moment = time_or_none(value) if isinstance(value, str) else None
+        if moment is None:
+            self.error(path, f"{value!r} is not a date-time with time zone offset (RFC 3339)")
+        return moment
 
     def uri(self, path: str, value: object) -> bool:
         if isinstance(value, str) and _ABSOLUTE_URI.fullmatch(value):
