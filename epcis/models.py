@@ -341,6 +341,38 @@ class EventVocabularyValue(EventFact):
         return f"{self.kind} {self.value}"
 
 
+# The listed resources and the Event column each is read from.
+LISTED_COLUMNS = {
+    "eventTypes": "type",
+    "bizSteps": "biz_step",
+    "bizLocations": "biz_location",
+    "readPoints": "read_point",
+    "dispositions": "disposition",
+}
+
+
+class ListedValue(models.Model):
+    """A value of a listed resource (/eventTypes, /bizSteps, ...) found in the events an
+    owner may read. The listings read this small table: read from the events, a handful of
+    distinct values costs a pass over millions of rows, and a partner's values would be
+    found by checking other partners' events one by one. Written by `epcis.storage` with
+    each batch (a duplicate from another partner adds that partner's row), never deleted."""
+
+    pk = models.CompositePrimaryKey("owner_id", "resource", "value")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
+    resource = models.CharField(max_length=20)
+    value = CodePointCharField(max_length=300)
+
+    class Meta:
+        # Staff listings: every owner's values, in order.
+        indexes = [models.Index(fields=["resource", "value"], name="listed_value_per_resource")]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.value}"
+
+
 class VocabularyElement(models.Model):
     """Master data (EPCClass, Location, ...) from document headers or master-data documents."""
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
-from epcis.models import Event, EventCapture, EventIdentifier, NamedQuery
+from epcis.models import Event, EventCapture, EventIdentifier, ListedValue, NamedQuery
+from epcis.query.ordering import field_sort_keys
 from epcis.query.pagination import PagePosition
 from epcis.query.params import EventQuery
 from epcis.query.resources import INSTANCE_ROLES, Resource
@@ -64,22 +66,27 @@ def page_of_events(
     limit: int,
 ) -> QuerySet[Event]:
     """The SQL of `events_matching`, unevaluated (for EXPLAIN)."""
-    events = events_visible_to(user).filter(*query.conditions, *also)
-    key = query.order_key
+    keys = field_sort_keys(query)
+    names = list(keys) or [query.order_key]
+    events = events_visible_to(user).filter(*query.conditions, *also).annotate(**keys)
     if after is not None:
-        events = events.filter(_after_position(key, after.pk, query.descending))
-    order = (f"-{key}", "-pk") if query.descending else (key, "pk")
-    return events.order_by(*order)[:limit]
+        events = events.filter(_after_position(names, keys, after.pk, query.descending))
+    order = [*names, "pk"]
+    return events.order_by(*(f"-{name}" if query.descending else name for name in order))[:limit]
 
 
-def _after_position(key: str, pk: int, descending: bool) -> RowComparison:
-    """Rows after the row `pk` in (key, pk) order, as one row comparison that the (key, id)
-    btree serves as a range: each page starts where the last ended, however deep (an OR of
-    "key beyond, or key equal and pk beyond" made the index walk every row served before).
-    The key is compared with the stored key of that row (a primary-key subquery, evaluated
-    once), not a value from the token, so ties compare exactly however times are stored."""
-    stored = Subquery(Event.objects.filter(pk=pk).values(key, "pk"))
-    return RowComparison(F(key), F("pk"), stored, operator="<" if descending else ">")
+def _after_position(
+    names: list[str], keys: dict[str, Any], pk: int, descending: bool
+) -> RowComparison:
+    """Rows after the row `pk` in (keys..., pk) order, as one row comparison that a
+    (key, id) btree serves as a range: each page starts where the last ended, however deep
+    (an OR of "key beyond, or key equal and pk beyond" made the index walk every row served
+    before). The keys are compared with the stored keys of that row (a primary-key
+    subquery, evaluated once), not values from the token, so ties compare exactly however
+    times are stored."""
+    stored = Event.objects.filter(pk=pk).annotate(**keys).values(*names, "pk")
+    columns = [F(name) for name in names]
+    return RowComparison(*columns, F("pk"), Subquery(stored), operator="<" if descending else ">")
 
 
 class RowComparison(Func):
@@ -116,22 +123,61 @@ def event_with_declarations(user: Any, event_id: str) -> list[Event]:
     return list(events.order_by(F("declaration_time").asc(nulls_first=True), "pk"))
 
 
-def resource_values(user: Any, resource: Resource, *, after: str | None, limit: int) -> list[str]:
+@dataclass(frozen=True)
+class ValuePage:
+    values: list[str]
+    # Where the next page starts when this one ended early, at the end of the bounded
+    # stretch of identifiers it examined (a partner's EPC listing), else None.
+    resume_after: str | None = None
+
+
+def resource_values(user: Any, resource: Resource, *, after: str | None, limit: int) -> ValuePage:
     """One page of the distinct values a resource takes in the caller's events, in code-point
-    order (keyset on the value: each value column leads an index)."""
-    values: QuerySet[Any, str]
+    order, after the value `after` (keyset: every read below is an index range)."""
     if resource.column is None:
-        rows = EventIdentifier.objects.filter(role__in=INSTANCE_ROLES)
-        if not user.is_staff:
-            owned = EventCapture.objects.filter(event=OuterRef("event_id"), owner=user)
-            rows = rows.filter(Exists(owned))
-        values, column = rows.values_list("canonical", flat=True), "canonical"
-    else:
-        column = resource.column
-        values = events_visible_to(user).exclude(**{column: ""}).values_list(column, flat=True)
+        return _epc_values(user, after=after, limit=limit)
+    values = ListedValue.objects.filter(resource=resource.name)
+    if not user.is_staff:
+        values = values.filter(owner=user)
     if after is not None:
-        values = values.filter(**{f"{column}__gt": after})
-    return list(values.order_by(column).distinct()[:limit])
+        values = values.filter(value__gt=after)
+    # Staff: the distinct values over every owner's rows, read in (resource, value) order.
+    listed = values.order_by("value").values_list("value", flat=True).distinct()
+    return ValuePage(list(listed[:limit]))
+
+
+# A partner's EPC listing examines at most this many identifier rows per request.
+EPC_SCAN_BUDGET = 10_000
+
+
+def _epc_values(user: Any, *, after: str | None, limit: int) -> ValuePage:
+    """EPCs, read in the (canonical, ...) primary key. Identifiers are too many to list per
+    owner at ingest, so a partner's are found by checking who may read each row: a stretch of
+    other partners' EPCs would make that unbounded, so one request examines at most
+    EPC_SCAN_BUDGET rows, and a page cut short says where the next one resumes."""
+    rows = EventIdentifier.objects.filter(role__in=INSTANCE_ROLES)
+    if after is not None:
+        rows = rows.filter(canonical__gt=after)
+    if user.is_staff:
+        return ValuePage(_distinct_canonicals(rows, limit))
+    boundary = _canonical_at(rows, EPC_SCAN_BUDGET)
+    if boundary is not None:
+        # Whole values only: every row of the boundary EPC is examined.
+        rows = rows.filter(canonical__lte=boundary)
+    owned = EventCapture.objects.filter(event=OuterRef("event_id"), owner=user)
+    values = _distinct_canonicals(rows.filter(Exists(owned)), limit)
+    return ValuePage(values, boundary if len(values) < limit else None)
+
+
+def _distinct_canonicals(rows: QuerySet[EventIdentifier], limit: int) -> list[str]:
+    canonicals = rows.order_by("canonical").values_list("canonical", flat=True).distinct()
+    return list(canonicals[:limit])
+
+
+def _canonical_at(rows: QuerySet[EventIdentifier], position: int) -> str | None:
+    """The canonical of the position-th row in order, or None when there are fewer rows."""
+    found = rows.order_by("canonical").values_list("canonical", flat=True)[position - 1 : position]
+    return next(iter(found), None)
 
 
 def named_queries_of(user: Any, *, after: str | None, limit: int) -> list[NamedQuery]:

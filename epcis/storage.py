@@ -9,6 +9,7 @@ run it in a thread while the next batch is parsed (see `epcis.ingest`).
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from django.utils.module_loading import import_string
 from psycopg.types.json import Jsonb
 
 from epcis.models import (
+    LISTED_COLUMNS,
     BizTransaction,
     CaptureJob,
     Event,
@@ -29,6 +31,7 @@ from epcis.models import (
     EventIdentifier,
     EventVocabularyValue,
     ExtensionField,
+    ListedValue,
     SensorReport,
     SourceDestination,
 )
@@ -58,6 +61,8 @@ EVENT_COLUMNS = (
 CAPTURE_COLUMNS = ("event_id", "capture_id", "owner_id")  # order of the rows written below
 EVENT_TABLE = Event._meta.db_table
 EVENT_CAPTURE_TABLE = EventCapture._meta.db_table
+LISTED_VALUE_TABLE = ListedValue._meta.db_table
+_listed_columns = operator.attrgetter(*LISTED_COLUMNS.values())
 
 
 @dataclass(slots=True)
@@ -77,6 +82,7 @@ class BatchWriter:
         self.capture_id = capture.pk
         self.owner_id = capture.owner_id
         self.record_time = record_time
+        self.listed: set[tuple[str, str]] = set()  # (resource, value) known to be listed
 
     def store(self, records: Sequence[EventRecord]) -> BatchOutcome:
         """Store the records not stored yet; report duplicates and eventID conflicts."""
@@ -86,6 +92,7 @@ class BatchWriter:
             outcome.stored = [(pk, rec) for pk, (_, rec) in zip(ids, outcome.stored, strict=True)]
             self._write_events(outcome.stored)
         self._share_duplicates(outcome.duplicates)
+        self._list_values([r for _, r in outcome.stored] + outcome.duplicates)
         return outcome
 
     def _classify(self, records: Sequence[EventRecord]) -> BatchOutcome:
@@ -118,6 +125,48 @@ class BatchWriter:
         readable = {row[0] for row in self.cursor.fetchall()}
         rows = [(pk, self.capture_id, self.owner_id) for pk in event_ids if pk not in readable]
         self._copy(EVENT_CAPTURE_TABLE, CAPTURE_COLUMNS, rows)
+
+    def _list_values(self, records: Sequence[EventRecord]) -> None:
+        """Add the owner's ListedValue rows for values these records bring (few per batch)."""
+        found = self._listed_pairs(records) - self.listed
+        if not found:
+            return
+        self.listed |= found
+        # Insert only values not listed yet: an insert that meets a row another capture of
+        # this owner has just inserted waits for that capture to commit, so inserting rows
+        # that exist already would serialise concurrent captures. Sorted: one lock order.
+        new = sorted(found - self._already_listed(found))
+        if self.postgres and new:
+            self.cursor.execute(
+                f'INSERT INTO "{LISTED_VALUE_TABLE}" (owner_id, resource, value)'
+                " SELECT %s, * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+                [self.owner_id, [r for r, _ in new], [v for _, v in new]],
+            )
+        elif new:
+            self.cursor.executemany(
+                f'INSERT INTO "{LISTED_VALUE_TABLE}" (owner_id, resource, value)'
+                " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                [(self.owner_id, r, v) for r, v in new],
+            )
+
+    @staticmethod
+    def _listed_pairs(records: Sequence[EventRecord]) -> set[tuple[str, str]]:
+        combinations = {_listed_columns(r) for r in records}  # few distinct per batch
+        return {
+            (resource, value)
+            for values in combinations
+            for resource, value in zip(LISTED_COLUMNS, values, strict=True)
+            if value
+        }
+
+    def _already_listed(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        values = sorted({v for _, v in pairs})
+        self.cursor.execute(
+            f'SELECT resource, value FROM "{LISTED_VALUE_TABLE}"'
+            f" WHERE owner_id = %s AND value {self._in(values)}",
+            [self.owner_id, values] if self.postgres else [self.owner_id, *values],
+        )
+        return {(resource, value) for resource, value in self.cursor.fetchall()}
 
     def _select(self, table: str, key: str, value: str, records: Sequence[EventRecord]) -> list:
         keys = sorted({r.dedupe_key for r in records})

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from django.db import connection
 
 from config.env import EnvError, broker_url, database_config, env_bool, env_int, env_list
 from tests.conftest import REPO, service_env
@@ -56,6 +57,15 @@ def test_postgres_url_uses_psycopg_backend_with_connect_timeout():
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example", 5433, "epcis")
     assert (config["USER"], config["PASSWORD"]) == ("u", "p")
     assert config["OPTIONS"]["connect_timeout"] == 5
+    assert config["OPTIONS"]["options"] == "-c jit=off"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_sessions_do_not_jit_compile_queries():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 @pytest.mark.parametrize(

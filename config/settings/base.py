@@ -57,6 +57,8 @@ try:
     EPCIS_CAPTURE_HEARTBEAT_TIMEOUT = env_int("EPCIS_CAPTURE_HEARTBEAT_TIMEOUT", 300)
     EPCIS_CAPTURE_QUEUED_TIMEOUT = env_int("EPCIS_CAPTURE_QUEUED_TIMEOUT", 300)
     EPCIS_CAPTURE_MAX_ATTEMPTS = env_int("EPCIS_CAPTURE_MAX_ATTEMPTS", 3)
+    # Most events a query ordered by an extension field may match (each page sorts them all).
+    EPCIS_FIELD_ORDER_MAX_EVENTS = env_int("EPCIS_FIELD_ORDER_MAX_EVENTS", 20_000)
 except EnvError as exc:
     sys.exit(f"configuration error: {exc}")
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import URLPattern, path
@@ -142,6 +143,7 @@ def query_response(
     except QueryParameterError as exc:
         raise parameter_problem(str(exc)) from None
     _refuse_too_large(request, query, also)
+    _refuse_too_complex(request, query, also)
     events = events_matching(request.user, query, also=also, after=after, limit=size + 1)
     page, more = events[:size], len(events) > size
     served = (after.served if after else 0) + len(page)
@@ -208,6 +210,22 @@ def _refuse_too_large(request: Request, query: EventQuery, also: tuple[Q, ...]) 
             413,
             "QueryTooLargeException",
             f"More than maxEventCount={maximum} events match: narrow the query.",
+        )
+
+
+def _refuse_too_complex(request: Request, query: EventQuery, also: tuple[Q, ...]) -> None:
+    """orderBy on an extension field has no index to walk: each page computes the key of
+    every matching event, so the matching set is bounded (GS1's QueryTooComplexException)."""
+    limit = settings.EPCIS_FIELD_ORDER_MAX_EVENTS
+    if query.order_field is not None and matching_count_exceeds(
+        request.user, query, limit, also=also
+    ):
+        raise EPCISProblem(
+            413,
+            "QueryTooComplexException",
+            f"orderBy on an extension field sorts every matching event, and more than {limit}"
+            " match: narrow the query (an eventTime window, bizStep, bizLocation ...), or"
+            " order by eventTime or recordTime.",
         )
 
 
@@ -325,12 +343,14 @@ class ResourceListApi(DiscoveryView):
             after = value_position(request.query_params.get("nextPageToken"), bound)
         except QueryParameterError as exc:
             raise parameter_problem(str(exc)) from None
-        values = resource_values(request.user, resource, after=after, limit=size + 1)
-        page = values[:size]
+        found = resource_values(request.user, resource, after=after, limit=size + 1)
+        page = found.values[:size]
         members = [translate(value) for value in page] if resource.identifier else page
         headers = dict(QUERY_HEADERS)
-        if len(values) > size:
-            headers["Link"] = _value_link(request, page[-1], size, bound)
+        # A page cut short by the scan budget still links on, from where the scan stopped.
+        resume = page[-1] if len(found.values) > size else found.resume_after
+        if resume is not None:
+            headers["Link"] = _value_link(request, resume, size, bound)
         return Response(collection(members), headers=headers)
 
 

@@ -266,13 +266,15 @@ def extension_field_exists(match: re.Match[str], value: Any, context: QueryConte
 
 
 def _field_condition(match: re.Match[str], context: QueryContext) -> Q:
-    namespaces, name = field_name(match["field"], context.prefixes)
-    return Q(
-        name=name,
-        namespace__in=namespaces,
-        scope=SCOPES[match["scope"]],
-        inner=bool(match["inner"]),
+    return field_condition(
+        match["field"], context, scope=SCOPES[match["scope"]], inner=bool(match["inner"])
     )
+
+
+def field_condition(text: str, context: QueryContext, *, scope: str, inner: bool) -> Q:
+    """The ExtensionField rows of the field named `text` (prefix:local or namespace#local)."""
+    namespaces, name = field_name(text, context.prefixes)
+    return Q(name=name, namespace__in=namespaces, scope=scope, inner=inner)
 
 
 # Prefixes a client may use without declaring them (GS1's JSON-LD context binds them).

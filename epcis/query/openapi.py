@@ -87,7 +87,10 @@ PROBLEM_TEXT = {
     404: "No such resource (NoSuchResourceException / NoSuchNameException).",
     406: "None of the accepted media types can be produced (NotAcceptableException).",
     409: "It exists already (ResourceAlreadyExistsException).",
-    413: "Too large (QueryTooLargeException, CaptureLimitExceededException).",
+    413: (
+        "Too large (QueryTooLargeException, CaptureLimitExceededException), or too many events"
+        " to order by an extension field (QueryTooComplexException)."
+    ),
     414: "The URI is too long (URITooLongException).",
     415: "The Content-Type is not accepted (UnsupportedMediaTypeException).",
     501: "Not implemented (ImplementationException).",
@@ -142,7 +145,14 @@ PARSER_TYPES: dict[Any, Any] = {
     p.count_value: OpenApiTypes.INT,
     p.boolean_value: OpenApiTypes.BOOL,
 }
-CONTROL_ENUMS = {"orderDirection": ["ASC", "DESC"], "orderBy": ["eventTime", "recordTime"]}
+CONTROL_ENUMS = {"orderDirection": ["ASC", "DESC"]}
+DESCRIPTIONS = {
+    "orderBy": (
+        "`eventTime`, `recordTime`, or a top-level extension field written as for"
+        " `EQ_{field}` (`prefix:name` with the prefix in GS1-Extensions, or `namespace#name`):"
+        " numbers, then times, then strings by code point; events without the field last."
+    ),
+}
 _LITERALS = r"[A-Za-z0-9_|]+"
 _GROUP = re.compile(rf"\((?:\?P<\w+>|\?:)?({_LITERALS})\)(\?)?|(\w)\?")
 _META = re.compile(r"[\\()\[\]{}.*+?^$|]")
@@ -173,9 +183,13 @@ def query_language_parameters() -> list[OpenApiParameter]:
                 name,
                 PARSER_TYPES.get(row.parse, OpenApiTypes.STR),
                 enum=CONTROL_ENUMS.get(name),
-                description="List values are separated by `|`." if _is_list(row) else "",
+                description=DESCRIPTIONS.get(name, _list_note(row)),
             )
     return [found[name] for name in sorted(found)]
+
+
+def _list_note(row: p.Param) -> str:
+    return "List values are separated by `|`." if _is_list(row) else ""
 
 
 def _is_list(row: p.Param) -> bool:

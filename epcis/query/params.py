@@ -221,6 +221,8 @@ PARAMETERS: tuple[Param, ...] = (
 )
 
 ORDER_KEYS = {"eventTime": "event_time", "recordTime": "record_time"}
+# orderBy may also name a top-level extension field, written as for EQ_<field>.
+ORDER_FIELD = re.compile(_FIELD)
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,8 @@ class EventQuery:
 
     conditions: list[Q]
     order_key: str = "event_time"
+    # orderBy on an extension field: the condition selecting its ExtensionField rows.
+    order_field: Q | None = None
     descending: bool = True
     event_count_limit: int | None = None
     max_event_count: int | None = None
@@ -250,7 +254,7 @@ def parse_query(params: Mapping[str, list[str]], context: f.QueryContext) -> Eve
             controls[name] = value
         else:
             conditions.append(_condition(row, match, value, context, name))
-    return _with_controls(conditions, controls, _fingerprint(params))
+    return _with_controls(conditions, controls, context, _fingerprint(params))
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -284,12 +288,10 @@ def _condition(row: Param, match: re.Match[str], value: Any, context: Any, name:
         raise QueryParameterError(f"{name}: {exc}") from None
 
 
-def _with_controls(conditions: list[Q], controls: dict[str, Any], fingerprint: str) -> EventQuery:
+def _with_controls(
+    conditions: list[Q], controls: dict[str, Any], context: f.QueryContext, fingerprint: str
+) -> EventQuery:
     order_by = controls.get("orderBy")
-    if order_by is not None and order_by not in ORDER_KEYS:
-        raise QueryParameterError(
-            f"orderBy={order_by!r} is not supported: use eventTime or recordTime."
-        )
     direction = controls.get("orderDirection", "DESC")
     if direction not in ("ASC", "DESC"):
         raise QueryParameterError(f"orderDirection={direction!r}: use ASC or DESC.")
@@ -303,7 +305,8 @@ def _with_controls(conditions: list[Q], controls: dict[str, Any], fingerprint: s
         # Without orderBy the standard leaves the order open. eventTime (newest first) is what
         # people expect, and every selective filter's index (bizStep, bizLocation) ends with
         # (event_time, id), so such a page is one index range, already in order.
-        order_key=ORDER_KEYS[order_by or "eventTime"],
+        order_key=ORDER_KEYS.get(order_by or "eventTime", ""),
+        order_field=_order_field(order_by, context),
         descending=direction == "DESC",
         event_count_limit=limit,
         max_event_count=maximum,
@@ -312,6 +315,20 @@ def _with_controls(conditions: list[Q], controls: dict[str, Any], fingerprint: s
         fingerprint=fingerprint,
         controls=controls,
     )
+
+
+def _order_field(order_by: str | None, context: f.QueryContext) -> Q | None:
+    if order_by is None or order_by in ORDER_KEYS:
+        return None
+    if not ORDER_FIELD.fullmatch(order_by):
+        raise QueryParameterError(
+            f"orderBy={order_by!r}: use eventTime, recordTime or an extension field"
+            " (prefix:name with the prefix in GS1-Extensions, or namespace#name)."
+        )
+    try:
+        return f.field_condition(order_by, context, scope=f.SCOPES[None], inner=False)
+    except f.UnknownPrefix as exc:
+        raise QueryParameterError(f"orderBy: {exc}") from None
 
 
 def _fingerprint(params: Mapping[str, list[str]]) -> str:

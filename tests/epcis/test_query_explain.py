@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from epcis.models import Event
 from epcis.query.filters import QueryContext
 from epcis.query.pagination import PagePosition
 from epcis.query.params import parse_query
-from epcis.selectors import page_of_events
+from epcis.query.resources import RESOURCES
+from epcis.selectors import page_of_events, resource_values
 from tests.epcis.test_ingest import capture, json_document
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -118,3 +120,30 @@ def test_a_later_page_starts_at_its_position_in_the_index(staff, order_by, colum
     middle = Event.objects.order_by("pk")[EVENTS // 2]
     used = index_conditions({"orderBy": order_by}, staff, PagePosition(middle.pk, 30))
     assert any(name == index and f"ROW({column}, id) <" in cond for name, cond in used), used
+
+
+def indexes_read_by(run: Any) -> set[str]:
+    """The indexes that the plans of every query `run()` makes read (and any table scanned)."""
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    read = set()
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {query['sql']}")
+            (root,) = cursor.fetchone()[0]
+            for node in plan_nodes(root["Plan"]):
+                if "Index Name" in node:
+                    read.add(node["Index Name"])
+                elif node["Node Type"] == "Seq Scan":
+                    read.add(f"Seq Scan {node['Relation Name']}")
+    return read
+
+
+@pytest.mark.parametrize("as_partner", [False, True])
+def test_listings_read_the_listed_values_not_the_events(staff, as_partner):
+    reader = Event.objects.first().capture.owner if as_partner else staff
+    read = indexes_read_by(
+        lambda: resource_values(reader, RESOURCES["bizSteps"], after="a", limit=31)
+    )
+    assert read
+    assert read <= {"listed_value_per_resource", "epcis_listedvalue_pkey"}, read

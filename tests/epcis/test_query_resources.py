@@ -4,12 +4,25 @@ test_query_families (expected values written by hand from the fixture documents)
 
 from __future__ import annotations
 
+import importlib
 import re
+from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 import pytest
+from django.apps import apps
+from django.db import connection
 
-from tests.epcis.test_query_families import ID_PREFIX, expect, labels, load_repository
+from epcis import selectors
+from epcis.models import ListedValue
+from tests.epcis.test_ingest import capture, json_document
+from tests.epcis.test_query_families import (
+    ID_PREFIX,
+    QUERY_FIXTURES,
+    expect,
+    labels,
+    load_repository,
+)
 
 pytestmark = pytest.mark.django_db
 PLANT_DL = "https://id.gs1.org/414/4012345000016"
@@ -94,6 +107,103 @@ def test_listing_pages(partner_client, repository):
     second = partner_client.get(f"{urlsplit(link).path}?{urlsplit(link).query}")
     assert members(second) == ["shipping", "storing"]
     assert "Link" not in second
+
+
+ALICE_EPCS = [
+    "https://id.gs1.org/00/040123450000000016",
+    "https://id.gs1.org/00/040123450000000023",
+    "https://id.gs1.org/01/04012345111118/21/1001",
+    "https://id.gs1.org/01/04012345111118/21/1002",
+    "https://id.gs1.org/01/04012345222227/21/2001",
+]
+BOB_RECEIVING = json_document(
+    """{"type": "ObjectEvent", "eventTime": "2024-03-07T08:00:00Z",
+    "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving",
+    "epcList": ["urn:epc:id:sgtin:4012345.011111.1001"]}"""
+)
+
+
+def walk(client, url: str) -> list[list[str]]:
+    """Every page of a listing, following the Link headers."""
+    pages, response = [], client.get(url)
+    while True:
+        pages.append(members(response))
+        if "Link" not in response:
+            return pages
+        link = urlsplit(re.fullmatch(r'<([^>]+)>; rel="next"', response["Link"]).group(1))
+        response = client.get(f"{link.path}?{link.query}")
+
+
+def test_staff_listing_holds_every_partners_values(staff_client, repository):
+    capture(BOB_RECEIVING, "application/ld+json", owner="bob")
+    assert members(staff_client.get("/bizSteps")) == [
+        "commissioning",
+        "creating_class_instance",
+        "packing",
+        "receiving",
+        "sensor_reporting",
+        "shipping",
+        "storing",
+    ]
+    assert members(staff_client.get("/epcs")) == ALICE_EPCS
+
+
+def test_a_new_value_is_listed_for_its_partner_only(
+    partner_client, other_partner_client, repository
+):
+    capture(BOB_RECEIVING, "application/ld+json", owner="bob")
+    assert members(other_partner_client.get("/bizSteps")) == ["receiving", "shipping"]
+    assert "receiving" not in members(partner_client.get("/bizSteps"))
+
+
+def test_a_duplicate_lists_the_values_for_its_new_reader(other_partner_client, repository):
+    plant = (QUERY_FIXTURES / "alice_plant.jsonld").read_bytes()
+    capture(plant, "application/ld+json", owner="bob")
+    assert members(other_partner_client.get("/bizSteps")) == [
+        "commissioning",
+        "packing",
+        "shipping",
+    ]
+
+
+def test_listing_of_values_stored_before_the_listing_table(partner_client, repository):
+    """The migration that added ListedValue lists the values of the events already stored."""
+    ListedValue.objects.all().delete()
+    migration = importlib.import_module("epcis.migrations.0006_listed_values")
+    migration.list_stored_values(apps, SimpleNamespace(connection=connection))
+    assert members(partner_client.get("/dispositions")) == [
+        "active",
+        "in_progress",
+        "in_transit",
+        "sellable_accessible",
+    ]
+    bobs = ListedValue.objects.filter(owner__username="bob").values_list("resource", "value")
+    assert set(bobs) == {
+        ("eventTypes", "ObjectEvent"),
+        ("bizSteps", "shipping"),
+        ("dispositions", "in_transit"),
+        ("bizLocations", PLANT_DL),
+    }
+
+
+def test_partner_epc_listing_examines_a_bounded_stretch_per_page(
+    other_partner_client, repository, monkeypatch
+):
+    """Bob's one EPC sits among Alice's. Rows in canonical order (roles epc...output):
+    sscc1 x4 (a2, a3, a3!, a5), sscc2 x1, 1001 x3 (a1, a2, b1), 1002 x3, 2001 x1. With two
+    rows per request, each page examines up to the value of its second row, whole."""
+    monkeypatch.setattr(selectors, "EPC_SCAN_BUDGET", 2)
+    pages = walk(other_partner_client, "/epcs?perPage=1")
+    assert pages == [[], ["https://id.gs1.org/01/04012345111118/21/1001"], [], []]
+
+
+def test_partner_epc_walk_on_a_small_budget_has_no_gaps_or_repeats(
+    partner_client, repository, monkeypatch
+):
+    monkeypatch.setattr(selectors, "EPC_SCAN_BUDGET", 2)
+    pages = walk(partner_client, "/epcs?perPage=2")
+    assert all(len(page) <= 2 for page in pages)
+    assert [epc for page in pages for epc in page] == ALICE_EPCS
 
 
 def test_listing_refuses_query_parameters(partner_client, repository):
