@@ -37,6 +37,16 @@ class CodePointTextField(_CodePointCollation, models.TextField):
     pass
 
 
+class TextHashIndex(models.Index):
+    """A hash index on PostgreSQL (equality only, any length: a btree entry holds at most
+    about 2.7 kB, and a longer value would fail its whole capture); a btree on SQLite."""
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor == "postgresql":
+            using = " USING hash"
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class ApiKey(models.Model):
     """The one API key of a user. Only its SHA-256 is kept; re-issuing replaces it."""
 
@@ -168,6 +178,21 @@ class Event(models.Model):
                 condition=~models.Q(transformation_id=""),
                 name="event_transformation_id",
             ),
+            # A rare value of a common column (disposition=destroyed, an AssociationEvent, a
+            # read point seen once) made the time walk read every event to find nothing.
+            models.Index(
+                fields=["disposition", "event_time", "id"], name="epcis_event_disp_time_id"
+            ),
+            models.Index(
+                fields=["read_point", "event_time", "id"], name="epcis_event_read_pt_time_id"
+            ),
+            models.Index(fields=["type", "event_time", "id"], name="epcis_event_type_time_id"),
+            # Error declarations are few: a partial index costs the other events nothing.
+            models.Index(
+                fields=["declaration_time"],
+                condition=models.Q(declaration_time__isnull=False),
+                name="event_declared",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -238,7 +263,12 @@ class EventIdentifier(EventFact):
                 fields=["event", "role"],
                 condition=models.Q(role__gte=Role.QUANTITY),
                 name="eventidentifier_quantity",
-            )
+            ),
+            models.Index(
+                fields=["quantity"],
+                condition=models.Q(role__gte=Role.QUANTITY),
+                name="eventidentifier_quantity_value",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,7 +312,22 @@ class ExtensionField(EventFact):
     time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["name", "namespace", "scope"])]
+        indexes = [
+            models.Index(fields=["name", "namespace", "scope"]),
+            # EQ_ILMD_lotNumber=L and the like: the rows holding the value, not every row of
+            # the field. Texts may be longer than a btree entry allows, so hashed.
+            TextHashIndex(fields=["text"], name="extensionfield_text"),
+            models.Index(
+                fields=["name", "number"],
+                condition=models.Q(number__isnull=False),
+                name="extensionfield_number",
+            ),
+            models.Index(
+                fields=["name", "time"],
+                condition=models.Q(time__isnull=False),
+                name="extensionfield_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{{{self.namespace}}}{self.name}={self.text}"

@@ -91,6 +91,11 @@ def has_error_declaration(match: re.Match[str], value: Any, context: QueryContex
     return Q(declaration_time__isnull=False)
 
 
+def error_reason_in(match: re.Match[str], values: list[str], context: QueryContext) -> Q:
+    # Only error declarations have a reason; saying so lets their partial index serve.
+    return Q(declaration_time__isnull=False, error_reason__in=values)
+
+
 # -- identifiers and quantities ---------------------------------------------------------
 
 

@@ -164,7 +164,7 @@ PARAMETERS: tuple[Param, ...] = (
     # Error declarations (the query schema spells the times with an underscore)
     param(r"EXISTS_errorDeclaration", ignored, f.has_error_declaration),
     param(rf"{_GE_LT}_errorDeclaration_?Time", time_value, f.column_compared("declaration_time")),
-    param(r"EQ_errorReason", cbv_list("errorReason"), f.column_in("error_reason")),
+    param(r"EQ_errorReason", cbv_list("errorReason"), f.error_reason_in),
     param(r"EQ_correctiveEventID", text_list, f.vocabulary_value_in("cor")),
     # Persistent disposition
     param(r"EQ_persistentDisposition_set", cbv_list("disposition"), f.vocabulary_value_in("pds")),
