@@ -444,6 +444,14 @@ def query_filters(total: int) -> dict[str, dict[str, str]]:
         # MATCH_epcClass covers quantityList/childQuantityList only; a lot used as an
         # ingredient is in a quantityList (commissioning) and inputQuantityLists.
         "MATCH_anyEPCClass (one ingredient lot)": {"MATCH_anyEPCClass": ingredient},
+        # Values few events or none carry: without their own index these walk every event.
+        "EQ_ILMD_cbvmda:lotNumber (one product lot)": {
+            "EQ_ILMD_cbvmda:lotNumber": transform["ilmd"]["cbvmda:lotNumber"]
+        },
+        "EQ_disposition=destroyed (no event)": {"EQ_disposition": "destroyed"},
+        "eventType=AssociationEvent (no event)": {"eventType": "AssociationEvent"},
+        "GT_quantity=1000 (no event)": {"GT_quantity": "1000"},
+        "EXISTS_errorDeclaration (no event)": {"EXISTS_errorDeclaration": ""},
     }
 
 

@@ -130,7 +130,6 @@ def test_first_page_reads_an_index_on_the_filtered_column(staff, params, table, 
     ("params", "index"),
     [
         ({"EQ_disposition": "destroyed"}, "epcis_event_disp_time_id"),
-        ({"EQ_readPoint": SGLN.format(7)}, "epcis_event_read_pt_time_id"),
         ({"eventType": "AssociationEvent"}, "epcis_event_type_time_id"),
         ({"EXISTS_errorDeclaration": ""}, "event_declared"),
         ({"EQ_errorReason": "incorrect_data"}, "event_declared"),
@@ -187,3 +186,24 @@ def test_listings_read_the_listed_values_not_the_events(staff, as_partner):
     )
     assert read
     assert read <= {"listed_value_per_resource", "epcis_listedvalue_pkey"}, read
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"EQ_disposition": "retail_sold"},  # a flow disposition: not in the partial index
+        {"eventType": "ObjectEvent", "EQ_bizStep": "receiving_typo"},
+        {"EQ_readPoint": SGLN.format(99)},
+    ],
+)
+def test_a_value_no_readable_event_has_is_answered_before_reading_events(staff, params):
+    query = parse_query({k: [v] for k, v in params.items()}, QueryContext(user=staff))
+    sql, sql_params = page_of_events(staff, query, limit=31).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", sql_params)
+        (root,) = cursor.fetchone()[0]
+    on_events = [
+        node for node in plan_nodes(root["Plan"]) if node.get("Relation Name") == "epcis_event"
+    ]
+    assert on_events
+    assert all(node["Actual Loops"] == 0 for node in on_events), on_events
