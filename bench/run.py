@@ -449,6 +449,9 @@ def query_filters(total: int) -> dict[str, dict[str, str]]:
             "EQ_ILMD_cbvmda:lotNumber": transform["ilmd"]["cbvmda:lotNumber"]
         },
         "EQ_disposition=destroyed (no event)": {"EQ_disposition": "destroyed"},
+        "EQ_readPoint (a read point no event has)": {
+            "EQ_readPoint": generate.sgln(generate.MAKER_CP, "00009", "9")
+        },
         "eventType=AssociationEvent (no event)": {"eventType": "AssociationEvent"},
         "GT_quantity=1000 (no event)": {"GT_quantity": "1000"},
         "EXISTS_errorDeclaration (no event)": {"EXISTS_errorDeclaration": ""},
