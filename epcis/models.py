@@ -193,10 +193,8 @@ class Event(models.Model):
                 condition=~models.Q(transformation_id=""),
                 name="event_transformation_id",
             ),
-            # A rare value of a common column (disposition=destroyed, an AssociationEvent)
-            # made the time walk read every event to find a page. readPoint has no index of
-            # its own: it is about as costly to keep as these two together, and queries ask
-            # for bizLocation far more often.
+            # A rare value of a common column (disposition=destroyed, an AssociationEvent, a
+            # read point seen a few times) made the time walk read every event to find a page.
             # Values most events carry are left out of the partial ones: their pages are
             # found by that walk at once, and leaving them out spares most events a btree
             # insert (a filter on a value no event has is answered by ListedValue first).
@@ -209,6 +207,9 @@ class Event(models.Model):
                 fields=["type", "event_time", "id"],
                 condition=~models.Q(type="ObjectEvent"),
                 name="epcis_event_type_time_id",
+            ),
+            models.Index(
+                fields=["read_point", "event_time", "id"], name="epcis_event_read_pt_time_id"
             ),
             # Error declarations are few: a partial index costs the other events nothing.
             models.Index(

@@ -131,6 +131,7 @@ def test_first_page_reads_an_index_on_the_filtered_column(staff, params, table, 
     [
         ({"EQ_disposition": "destroyed"}, "epcis_event_disp_time_id"),
         ({"eventType": "AssociationEvent"}, "epcis_event_type_time_id"),
+        ({"EQ_readPoint": SGLN.format(7)}, "epcis_event_read_pt_time_id"),
         ({"EXISTS_errorDeclaration": ""}, "event_declared"),
         ({"EQ_errorReason": "incorrect_data"}, "event_declared"),
         ({"GT_quantity": "390"}, "eventidentifier_quantity_value"),
