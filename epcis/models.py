@@ -179,7 +179,7 @@ class Event(models.Model):
         # Queries page in (time, id) order by row comparison (keyset), so the time indexes
         # end with id: a page starts at its position in the index, however deep.
         indexes = [
-            models.Index(fields=["event_id"]),
+            # No index on event_id: eventID lookups use dedupe_key's (see event_id_is).
             models.Index(fields=["event_time", "id"], name="epcis_event_time_id"),
             models.Index(fields=["record_time", "id"], name="epcis_event_record_time_id"),
             models.Index(

@@ -148,11 +148,15 @@ def normalised_namespaces(namespaces: dict[str, str]) -> dict[str, str]:
     return {prefix: NAMESPACE_ALIASES.get(uri, uri) for prefix, uri in namespaces.items()}
 
 
+# An error declaration's dedupe key: the eventID, this, then the declaration time.
+DECLARATION_KEY = "#errorDeclaration@"
+
+
 def dedupe_key(event_id: str, declaration_time: datetime | None) -> str:
     """An error declaration repeats the eventID it corrects, so its time joins the key."""
     if declaration_time is None:
         return event_id
-    return f"{event_id}#errorDeclaration@{declaration_time.isoformat()}"
+    return f"{event_id}{DECLARATION_KEY}{declaration_time.isoformat()}"
 
 
 def _add_facts(

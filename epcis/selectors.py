@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
 from epcis.models import Event, EventCapture, EventIdentifier, ListedValue, NamedQuery
+from epcis.query.filters import event_id_is
 from epcis.query.ordering import field_sort_keys
 from epcis.query.pagination import PagePosition
 from epcis.query.params import EventQuery
@@ -119,7 +120,7 @@ def matching_count_exceeds(
 
 def event_with_declarations(user: Any, event_id: str) -> list[Event]:
     """The event with this eventID and the error declarations later stored beside it."""
-    events = events_visible_to(user).filter(event_id=event_id)
+    events = events_visible_to(user).filter(event_id_is([event_id]))
     return list(events.order_by(F("declaration_time").asc(nulls_first=True), "pk"))
 
 

@@ -33,6 +33,7 @@ from epcis.models import (
     VocabularyElement,
 )
 from epcis.query.units import equivalents
+from epcis.records import DECLARATION_KEY
 
 Builder = Callable[[re.Match[str], Any, "QueryContext"], Q]
 LOOKUPS = {"EQ": "exact", "GT": "gt", "GE": "gte", "LT": "lt", "LE": "lte"}
@@ -103,6 +104,18 @@ def listed_column_in(resource: str) -> Builder:
 def column_compared(column: str) -> Builder:
     """`GE_eventTime` and friends: the operator is the name's first word."""
     return lambda match, value, context: Q(**{f"{column}__{LOOKUPS[match['op']]}": value})
+
+
+def event_id_in(match: re.Match[str], values: list[str], context: QueryContext) -> Q:
+    return event_id_is(values)
+
+
+def event_id_is(values: list[str]) -> Q:
+    """Events with one of these eventIDs, found through the unique dedupe_key index: an
+    event's key is its eventID, an error declaration's that eventID followed by
+    DECLARATION_KEY and its time, so the event table needs no second index on eventID."""
+    keys = any_of(Q(dedupe_key=v) | starts_with("dedupe_key", v + DECLARATION_KEY) for v in values)
+    return keys & Q(event_id__in=values)
 
 
 def has_error_declaration(match: re.Match[str], value: Any, context: QueryContext) -> Q:

@@ -160,7 +160,7 @@ PARAMETERS: tuple[Param, ...] = (
     param(r"EQ_bizLocation", identifier_list, f.listed_column_in("bizLocations")),
     param(r"WD_bizLocation", identifier_list, f.location_with_descendants("biz_location")),
     param(r"EQ_transformationID", text_list, f.column_in("transformation_id")),
-    param(r"EQ_eventID", text_list, f.column_in("event_id")),
+    param(r"EQ_eventID", text_list, f.event_id_in),
     # Error declarations (the query schema spells the times with an underscore)
     param(r"EXISTS_errorDeclaration", ignored, f.has_error_declaration),
     param(rf"{_GE_LT}_errorDeclaration_?Time", time_value, f.column_compared("declaration_time")),

@@ -115,8 +115,8 @@ def index_conditions(
         ({"EQ_bizStep": "receiving"}, "epcis_event", "biz_step"),
         (
             {"EQ_eventID": "urn:uuid:00000000-0000-4000-8000-000000000042"},
-            "epcis_event",
-            "event_id",
+            "event_dedupe_key",
+            "dedupe_key",
         ),
     ],
 )

@@ -146,6 +146,8 @@ FIXED_NAME_CASES = [
     # event ids and error declarations
     (f"EQ_eventID={A3}", "a3 a3!"),
     (f"EQ_eventID={ID_PREFIX}a1|{A8}", "a1 a8"),
+    (f"EQ_eventID={ID_PREFIX}a", ""),  # a prefix of eventIDs is not an eventID
+    (f"EQ_eventID={A3}%23errorDeclaration@", ""),  # nor the start of a declaration's key
     ("EXISTS_errorDeclaration", "a3!"),
     ("EXISTS_errorDeclaration=true", "a3!"),
     ("GE_errorDeclarationTime=2024-03-05T00:00:00Z", "a3!"),
