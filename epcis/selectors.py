@@ -79,12 +79,12 @@ def page_of_events(
 def _after_position(
     names: list[str], keys: dict[str, Any], pk: int, descending: bool
 ) -> RowComparison:
-    """Rows after the row `pk` in (keys..., pk) order, as one row comparison that a
-    (key, id) btree serves as a range: each page starts where the last ended, however deep
-    (an OR of "key beyond, or key equal and pk beyond" made the index walk every row served
-    before). The keys are compared with the stored keys of that row (a primary-key
-    subquery, evaluated once), not values from the token, so ties compare exactly however
-    times are stored."""
+    """Rows after the row `pk` in (keys..., pk) order, as one row comparison: with a column
+    key, the (key, id) btree serves it as a range, so each page starts where the last ended,
+    however deep (an OR of "key beyond, or key equal and pk beyond" made the index walk
+    every row served before). The keys are compared with the stored keys of that row (a
+    primary-key subquery, evaluated once), not values from the token, so ties compare
+    exactly however times are stored."""
     stored = Event.objects.filter(pk=pk).annotate(**keys).values(*names, "pk")
     columns = [F(name) for name in names]
     return RowComparison(*columns, F("pk"), Subquery(stored), operator="<" if descending else ">")

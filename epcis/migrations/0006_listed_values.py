@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# The values of the events stored before this table existed.
+# The values of the events stored before this table existed. A copy of
+# epcis.models.LISTED_COLUMNS as it was: a migration must not change when the models do.
 LISTED_COLUMNS = {
     "eventTypes": "type",
     "bizSteps": "biz_step",
