@@ -484,7 +484,6 @@ def section_query(args: argparse.Namespace) -> dict[str, Any]:
 
     setup_django(os.environ["DATABASE_URL"])
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from epcis.auth import issue_api_key
@@ -493,7 +492,7 @@ def section_query(args: argparse.Namespace) -> dict[str, Any]:
     log(f"query: loading {total:,} events in ~{LOAD_BATCH:,}-event documents")
     loaded, documents, load_seconds = load_repository(total)
     key = issue_api_key(username="bench-staff", role="staff")
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {key}")
+    client = _client(key)
 
     def get(params: dict[str, str]) -> tuple[float, Any]:
         started = time.perf_counter()

@@ -336,13 +336,7 @@ class ResourceListApi(DiscoveryView):
     def get(self, request: Request) -> Response:
         resource = _resource(self.resource_name)
         translate = identifier_translator(_output_formats(request)[0])
-        bound = f"{request.user.pk}|{request.path}"
-        try:
-            _only(request, {"perPage", "nextPageToken"})
-            size = per_page(_count(request.query_params.get("perPage")))
-            after = value_position(request.query_params.get("nextPageToken"), bound)
-        except QueryParameterError as exc:
-            raise parameter_problem(str(exc)) from None
+        size, after, bound = _listing_position(request)
         found = resource_values(request.user, resource, after=after, limit=size + 1)
         page = found.values[:size]
         members = [translate(value) for value in page] if resource.identifier else page
@@ -387,6 +381,18 @@ def _count(raw: str | None) -> int | None:
     if not raw.isdigit():
         raise QueryParameterError(f"perPage={raw!r} must be a positive integer.")
     return int(raw)
+
+
+def _listing_position(request: Request) -> tuple[int, str | None, str]:
+    """perPage, the value a listing page starts after, and what its tokens are bound to."""
+    bound = f"{request.user.pk}|{request.path}"
+    try:
+        _only(request, {"perPage", "nextPageToken"})
+        size = per_page(_count(request.query_params.get("perPage")))
+        after = value_position(request.query_params.get("nextPageToken"), bound)
+    except QueryParameterError as exc:
+        raise parameter_problem(str(exc)) from None
+    return size, after, bound
 
 
 def _value_link(request: Request, last: str, size: int, bound: str) -> str:
@@ -447,13 +453,7 @@ class NamedQueriesApi(DiscoveryView):
 
     @doc.describe_named_queries
     def get(self, request: Request) -> Response:
-        bound = f"{request.user.pk}|{request.path}"
-        try:
-            _only(request, {"perPage", "nextPageToken"})
-            size = per_page(_count(request.query_params.get("perPage")))
-            after = value_position(request.query_params.get("nextPageToken"), bound)
-        except QueryParameterError as exc:
-            raise parameter_problem(str(exc)) from None
+        size, after, bound = _listing_position(request)
         queries = named_queries_of(request.user, after=after, limit=size + 1)
         headers = dict(QUERY_HEADERS)
         if len(queries) > size:
