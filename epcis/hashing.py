@@ -54,7 +54,7 @@ _NONE: frozenset[str] = frozenset()
 _TIME = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(?:([Zz])|([+-])(\d\d):?(\d\d))?"
 )
-# Already in the hashed form (UTC, "Z", exactly milliseconds); format_time returns such a text
+# Already in the hashed form (UTC, "Z", exactly milliseconds); hash_time_text returns such a text
 # unchanged, valid or not (an invalid date is hashed as written). Years below 1000 excluded:
 # strftime prints them without leading zeros.
 _UTC_MILLIS = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", re.ASCII)
@@ -82,7 +82,7 @@ class _Context:
 # --- values ------------------------------------------------------------------------------------
 
 
-def format_time(text: str) -> str:
+def hash_time_text(text: str) -> str:
     """UTC, exactly milliseconds, half-up: `...11:00:30.9995+01:00` -> `...10:00:31.000Z`.
 
     A value that is not an xsd:dateTime is hashed as written (so is the reference's behaviour).
@@ -269,7 +269,7 @@ def _scalar(convert: Callable[[Any], str] = canon) -> Renderer:
 
 
 # Cached: the events of a document often share their eventTime.
-_format_time = lru_cache(maxsize=4096)(format_time)
+_format_time = lru_cache(maxsize=4096)(hash_time_text)
 
 
 def _time(name: str, value: Any, ctx: _Context) -> str:

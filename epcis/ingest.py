@@ -16,12 +16,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from epcis.capture.hooks import run_after_store_hooks
 from epcis.identifiers import matching_key
 from epcis.interpreter import tuned_for_ingest
 from epcis.models import CaptureJob, VocabularyElement
 from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
+from epcis.problems import EPCISError
 from epcis.records import EventRecord, event_record
-from epcis.storage import BatchOutcome, BatchWriter, run_after_store_hooks
+from epcis.storage import BatchOutcome, BatchWriter
 
 # Events per bulk write. The writer thread idles until the first batch is parsed, so the
 # first is small; later ones are large, to spread each batch's fixed round trips.
@@ -47,9 +49,14 @@ class _Rollback(Exception):
     """Raised inside the transaction to undo a `rollback` document with invalid events."""
 
 
-class TooManyEvents(Exception):
+class TooManyEvents(EPCISError):
+    status = 413
+    exception = "CaptureLimitExceededException"
+
     def __init__(self, limit: int) -> None:
-        super().__init__(f"The document has more than {limit} events, the capture limit.")
+        super().__init__(
+            f"The document has more than {limit} events, the capture limit.", limit=limit
+        )
         self.limit = limit
 
 
@@ -86,7 +93,7 @@ def _store_events(
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending: Future[BatchOutcome] | None = None
             for batch in _batches(document.events, result, limit=settings.EPCIS_CAPTURE_LIMIT):
-                _finish(pending, capture=capture, result=result)
+                _finish(pending, writer=writer, result=result)
                 pending = None
                 if result.errors and not proceed:
                     continue  # keep validating to report every error, but store nothing more
@@ -94,14 +101,19 @@ def _store_events(
                     pending = pool.submit(writer.store, batch)
                 else:
                     pending = _done(writer.store(batch))
-            _finish(pending, capture=capture, result=result)
+            _finish(pending, writer=writer, result=result)
 
 
-def _finish(pending: Future[BatchOutcome] | None, *, capture: CaptureJob, result: IngestResult):
+def _finish(pending: Future[BatchOutcome] | None, *, writer: BatchWriter, result: IngestResult):
     if pending is not None:
         outcome = pending.result()
         _account(outcome, result)
-        run_after_store_hooks(outcome.stored, capture=capture)
+        run_after_store_hooks(
+            outcome.stored,
+            capture_id=writer.capture_id,
+            owner_id=writer.owner_id,
+            record_time=writer.record_time,
+        )
 
 
 def _done(outcome: BatchOutcome) -> Future[BatchOutcome]:

@@ -88,6 +88,9 @@ class CaptureJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When recovery last enqueued the job again (None: only when it was received), so a
+    # job whose message waits in a long queue is not enqueued again at every sweep.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     event_count = models.IntegerField(default=0)
     stored_count = models.IntegerField(default=0)

@@ -17,9 +17,7 @@ from typing import Any
 
 import orjson
 from django.apps import apps
-from django.conf import settings
 from django.db import connection, models
-from django.utils.module_loading import import_string
 from psycopg.types.json import Jsonb
 
 from epcis.models import (
@@ -301,12 +299,3 @@ def store_batch(
     with connection.cursor() as cursor:
         raw = cursor.cursor if connection.vendor == "postgresql" else cursor
         return BatchWriter(raw, capture=capture, record_time=record_time).store(records)
-
-
-def run_after_store_hooks(stored: list[tuple[int, EventRecord]], *, capture: CaptureJob) -> None:
-    """Call `settings.EPCIS_AFTER_STORE` (dotted paths) in the storing transaction.
-
-    This is how `trace` derives lineage without `epcis` importing it.
-    """
-    for path in getattr(settings, "EPCIS_AFTER_STORE", ()):
-        import_string(path)(stored=stored, capture=capture)

@@ -1,20 +1,23 @@
-"""Where GS1's official artefacts live for tests: ../shared/gs1-epcis beside the repository.
+"""Where GS1's official artefacts live for tests: settings.EPCIS_GS1_ARTEFACTS.
 
-They are test oracles, never copied into the repository; tests that need them skip
-with a reason when the folder is absent.
+That is the environment variable EPCIS_GS1_ARTEFACTS, or ../shared/gs1-epcis beside the
+repository when it is unset. The files are test oracles, never copied into the
+repository; tests that need them skip with a reason when the folder is absent.
 """
 
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-GS1_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "gs1-epcis"
+GS1_DIR = Path(settings.EPCIS_GS1_ARTEFACTS)
 
 requires_gs1 = pytest.mark.skipif(
-    not GS1_DIR.is_dir(), reason=f"GS1 artefacts not found at {GS1_DIR} (../shared/gs1-epcis)"
+    not GS1_DIR.is_dir(),
+    reason=f"GS1 artefacts not found at {GS1_DIR} (set EPCIS_GS1_ARTEFACTS to a checkout)",
 )
 
 
 def gs1_files(pattern: str) -> list[Path]:
-    """GS1 files matching a glob under gs1-epcis/, sorted; empty when the folder is absent."""
+    """GS1 files matching a glob under the artefacts folder, sorted; empty when it is absent."""
     return sorted(GS1_DIR.glob(pattern)) if GS1_DIR.is_dir() else []

@@ -52,13 +52,21 @@ try:
     EPCIS_CAPTURE_LIMIT = env_int("EPCIS_CAPTURE_LIMIT", 500_000)
     EPCIS_CAPTURE_FILE_SIZE_LIMIT = env_int("EPCIS_CAPTURE_FILE_SIZE_LIMIT", 512 * 1024 * 1024)
     # Capture recovery (seconds): a running job whose heartbeat is older than the timeout is
-    # taken as dead and run again; a job still queued after the queued timeout is re-enqueued
-    # (its enqueue was lost). After EPCIS_CAPTURE_MAX_ATTEMPTS runs a job is failed.
-    EPCIS_CAPTURE_HEARTBEAT_TIMEOUT = env_int("EPCIS_CAPTURE_HEARTBEAT_TIMEOUT", 300)
-    EPCIS_CAPTURE_QUEUED_TIMEOUT = env_int("EPCIS_CAPTURE_QUEUED_TIMEOUT", 300)
+    # taken as dead and run again; a job still queued that long after its last enqueue is
+    # enqueued again (its message was lost); beat looks for both every sweep interval. The
+    # heartbeat beats five times per timeout whatever a job's length, so the defaults can
+    # be short: a crashed worker or a broker outage delays a document by under a minute.
+    # After EPCIS_CAPTURE_MAX_ATTEMPTS runs a job is failed.
+    EPCIS_CAPTURE_HEARTBEAT_TIMEOUT = env_int("EPCIS_CAPTURE_HEARTBEAT_TIMEOUT", 30, minimum=5)
+    EPCIS_CAPTURE_QUEUED_TIMEOUT = env_int("EPCIS_CAPTURE_QUEUED_TIMEOUT", 30, minimum=5)
+    EPCIS_CAPTURE_SWEEP_INTERVAL = env_int("EPCIS_CAPTURE_SWEEP_INTERVAL", 10)
     EPCIS_CAPTURE_MAX_ATTEMPTS = env_int("EPCIS_CAPTURE_MAX_ATTEMPTS", 3)
     # Most events a query ordered by an extension field may match (each page sorts them all).
     EPCIS_FIELD_ORDER_MAX_EVENTS = env_int("EPCIS_FIELD_ORDER_MAX_EVENTS", 20_000)
+    # A checkout of GS1's official artefacts, read only by the tests (need not exist).
+    EPCIS_GS1_ARTEFACTS = Path(
+        env_str("EPCIS_GS1_ARTEFACTS") or BASE_DIR.parent / "shared" / "gs1-epcis"
+    )
 except EnvError as exc:
     sys.exit(f"configuration error: {exc}")
 
@@ -174,12 +182,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_IMPORTS = ["epcis.capture.tasks"]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-stalled-captures": {
-        "task": "epcis.tasks.requeue_stalled_captures_task",
-        "schedule": 60.0,
+        "task": "epcis.capture.tasks.requeue_stalled_captures_task",
+        "schedule": float(EPCIS_CAPTURE_SWEEP_INTERVAL),
+        # A sweep not started by the next one is pointless: let the broker drop it.
+        "options": {"expires": float(EPCIS_CAPTURE_SWEEP_INTERVAL)},
     },
 }
+
+# Called with each stored batch's events inside the storing transaction (dotted paths to
+# `hook(events: list[StoredEvent])`; the contract is in epcis.capture.hooks, checked at
+# start-up). How the lineage graph (`trace`) is kept without `epcis` importing it.
+EPCIS_AFTER_STORE: list[str] = []
 
 LOGGING = {
     "version": 1,

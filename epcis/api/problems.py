@@ -1,7 +1,8 @@
-"""RFC 7807 problem details for every error the application produces.
+"""RFC 7807 answers for every error the application produces (bodies: `epcis.problems`).
 
-The `type` is the EPCIS exception name (`epcisException:ValidationException`), as GS1's
-OpenAPI does, so partners' clients can branch on it.
+One exception handler answers DRF's errors, the API's own `EPCISProblem`s and every domain
+`EPCISError` a service raises (each knows its status and EPCIS exception), so views do not
+translate errors by hand.
 """
 
 from __future__ import annotations
@@ -14,39 +15,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-PROBLEM_JSON = "application/problem+json"
+from epcis.problems import EPCISError, problem
 
-EXCEPTION_BY_STATUS = {
-    400: "ValidationException",
-    401: "SecurityException",
-    403: "SecurityException",
-    404: "NoSuchResourceException",
-    405: "ImplementationException",
-    406: "NotAcceptableException",
-    409: "ResourceAlreadyExistsException",
-    411: "ValidationException",
-    413: "CaptureLimitExceededException",
-    414: "URITooLongException",
-    415: "UnsupportedMediaTypeException",
-    500: "ImplementationException",
-    501: "ImplementationException",
-    503: "ImplementationException",
-}
-TITLES = {
-    401: "Authentication required",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    411: "Length required",
-    415: "Unsupported media type",
-    500: "Internal error",
-    503: "Service unavailable",
-}
+PROBLEM_JSON = "application/problem+json"
 
 
 class EPCISProblem(exceptions.APIException):
-    """An error to answer with a given status and EPCIS exception name."""
+    """An error of the HTTP layer (a header, a parameter) with its status and EPCIS exception."""
 
     def __init__(self, status_code: int, exception: str, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -55,33 +30,24 @@ class EPCISProblem(exceptions.APIException):
         self.extra = extra
 
 
-def problem_body(status_code: int, detail: str, exception: str | None = None, **extra: Any) -> dict:
-    name = exception or EXCEPTION_BY_STATUS.get(status_code, "ImplementationException")
-    body = {
-        "type": f"epcisException:{name}",
-        "title": TITLES.get(status_code, _title_from(name)),
-        "status": status_code,
-        "detail": detail,
-    }
-    body.update(extra)
-    return body
-
-
 def problem_response(status_code: int, detail: str, exception: str | None = None, **extra: Any):
     """A plain Django response, for code paths outside DRF (middleware, handlers, healthz)."""
-    body = orjson.dumps(problem_body(status_code, detail, exception, **extra))
+    body = orjson.dumps(problem(status_code, detail, exception, **extra))
     return HttpResponse(body, status=status_code, content_type=PROBLEM_JSON)
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF's exception handler, answering every APIException as problem+json."""
+    """DRF's exception handler, answering every APIException and EPCISError as problem+json."""
+    if isinstance(exc, EPCISError):
+        body = exc.problem()
+        return Response(body, status=exc.status, headers=exc.headers(), content_type=PROBLEM_JSON)
     response = exception_handler(exc, context)
     if response is None:
         return None
     exception = getattr(exc, "exception", None)
     extra = getattr(exc, "extra", {})
     detail = _detail_text(getattr(exc, "detail", response.data))
-    response.data = problem_body(response.status_code, detail, exception, **extra)
+    response.data = problem(response.status_code, detail, exception, **extra)
     response.content_type = PROBLEM_JSON
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Bearer realm="epcis"'
@@ -94,8 +60,3 @@ def _detail_text(detail: Any) -> str:
     if isinstance(detail, dict):
         return "; ".join(f"{key}: {_detail_text(value)}" for key, value in detail.items())
     return str(detail)
-
-
-def _title_from(exception: str) -> str:
-    words = exception.removesuffix("Exception")
-    return "".join(f" {c}" if c.isupper() else c for c in words).strip() or "Error"

@@ -1,19 +1,18 @@
 """The GS1 query interface: GET /events, GET /events/{eventID}, the top-level resources
 (/eventTypes, /epcs, ... and their /{value}/events) and named queries (/queries), with OPTIONS.
 
-Views stay thin: parse the parameters (epcis.query.params), read a page
-(epcis.selectors), render an EPCISQueryDocument as JSON-LD or XML.
+Views stay thin: read the request's headers, ask `epcis.query.pages` for a page (or a
+selector for a listing), render an EPCISQueryDocument as JSON-LD or XML. Domain errors
+(QueryParameterError, QueryTooLarge ...) are answered by the API's exception handler.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import URLPattern, path
@@ -26,61 +25,45 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from epcis.api.capture import EventCaptureApi, XMLRenderer
+from epcis.api.paging import listing_request, next_link
 from epcis.api.problems import EPCISProblem
-from epcis.api.views import EPCIS_CONTEXT
+from epcis.gs1 import (
+    CBV_XML_FORMATS,
+    DEFAULT_EPC_FORMAT,
+    EPC_FORMATS,
+    EPCIS_CONTEXT,
+    SUPPORTED_VERSION_HEADERS,
+    VERSION_HEADERS,
+)
 from epcis.models import Event, NamedQuery
 from epcis.query import openapi as doc
-from epcis.query.filters import QueryContext
-from epcis.query.pagination import (
-    PagePosition,
-    page_position,
-    page_token,
-    per_page,
-    token_expiry,
-    value_position,
-    value_token,
-)
-from epcis.query.params import EventQuery, QueryParameterError, parse_query
-from epcis.query.resources import RESOURCES, Resource
-from epcis.query.services import (
-    NamedQueryExists,
+from epcis.query.named import (
     create_named_query,
     delete_named_query,
     query_parameters,
     query_prefixes,
 )
-from epcis.rendering.jsonld import (
-    DEFAULT_EPC_FORMAT,
-    EPC_FORMATS,
-    identifier_translator,
-    render_query_document,
-)
-from epcis.rendering.xml import render_xml_document
-from epcis.selectors import (
+from epcis.query.pages import event_page
+from epcis.query.pagination import LISTING_PARAMETERS, refuse_unknown, token_expiry
+from epcis.query.params import QueryParameterError
+from epcis.query.resources import RESOURCES, Resource
+from epcis.query.selectors import (
     event_with_declarations,
-    events_matching,
-    format_time,
-    matching_count_exceeds,
     named_queries_of,
     named_query,
     resource_values,
     stored_events,
 )
+from epcis.rendering.jsonld import identifier_translator, render_query_document
+from epcis.rendering.times import rfc3339
+from epcis.rendering.xml import render_xml_document
 
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # Longer query strings are refused before any parsing (GS1: 414 URITooLongException).
 MAX_URI_LENGTH = 8192
-CBV_XML_FORMATS = ("No_Preference", "Always_Web_URI", "Always_URN", "Never_Translates")
-QUERY_HEADERS = {
-    "GS1-EPCIS-Version": "2.0.0",
-    "GS1-CBV-Version": "2.0.0",
-}
 DISCOVERY_HEADERS = {
-    **QUERY_HEADERS,
-    "GS1-EPCIS-Min": "1.2.0",
-    "GS1-EPCIS-Max": "2.0.0",
-    "GS1-CBV-Min": "1.2.0",
-    "GS1-CBV-Max": "2.0.0",
+    **VERSION_HEADERS,
+    **SUPPORTED_VERSION_HEADERS,
     "GS1-EPC-Format": ", ".join(EPC_FORMATS),
     "GS1-CBV-XML-Format": ", ".join(CBV_XML_FORMATS),
 }
@@ -107,14 +90,10 @@ class BoundedJSONParser(JSONParser):
             raise ParseError("The JSON body nests too deeply.") from None
 
 
-def parameter_problem(detail: str) -> EPCISProblem:
-    return EPCISProblem(400, "QueryParameterException", detail)
-
-
 def plain_path_value(value: str) -> str:
     """A value from the URL path; PostgreSQL refuses NUL in text, and no id holds controls."""
     if CONTROL_CHARACTER.search(value):
-        raise parameter_problem("The path holds a control character.")
+        raise QueryParameterError("The path holds a control character.")
     return value
 
 
@@ -133,27 +112,18 @@ def query_response(
     string's unless given (a named query's), ANDed with `also` (a resource's value)."""
     _refuse_long_uri(request)
     formats = _output_formats(request)
-    if params is None:
-        params = dict(request.query_params.lists())
-    try:
-        query = parse_query(params, _context(request, prefixes or {}))
-        bound_to = _bound_to(request, query)
-        after = page_position(query.next_page_token, bound_to)
-        size = _page_size(query, after)
-    except QueryParameterError as exc:
-        raise parameter_problem(str(exc)) from None
-    _refuse_too_large(request, query, also)
-    _refuse_too_complex(request, query, also)
-    events = events_matching(request.user, query, also=also, after=after, limit=size + 1)
-    page, more = events[:size], len(events) > size
-    served = (after.served if after else 0) + len(page)
-    if query.event_count_limit is not None and served >= query.event_count_limit:
-        more = False
-    headers = dict(QUERY_HEADERS)
-    if more and page:
-        headers["Link"] = _next_link(request, page[-1], served, bound_to)
+    page = event_page(
+        request.user,
+        dict(request.query_params.lists()) if params is None else params,
+        path=request.path,
+        prefixes={**(prefixes or {}), **_declared_prefixes(request)},
+        also=also,
+    )
+    headers = dict(VERSION_HEADERS)
+    if page.next_page_token is not None:
+        headers["Link"] = _next_link(request, page.next_page_token)
         headers["GS1-Next-Page-Token-Expires"] = token_expiry()
-    return Response(_document(request, page, query_name, formats), headers=headers)
+    return Response(_document(request, page.events, query_name, formats), headers=headers)
 
 
 def _refuse_long_uri(request: Request) -> None:
@@ -170,67 +140,26 @@ def _output_formats(request: Request) -> tuple[str, str]:
     epc_format = request.headers.get("GS1-EPC-Format", DEFAULT_EPC_FORMAT).strip()
     cbv_format = request.headers.get("GS1-CBV-XML-Format", "No_Preference").strip()
     if epc_format not in EPC_FORMATS:
-        raise parameter_problem(f"GS1-EPC-Format {epc_format!r}: use {', '.join(EPC_FORMATS)}.")
+        raise QueryParameterError(f"GS1-EPC-Format {epc_format!r}: use {', '.join(EPC_FORMATS)}.")
     if cbv_format not in CBV_XML_FORMATS:
-        raise parameter_problem(
+        raise QueryParameterError(
             f"GS1-CBV-XML-Format {cbv_format!r}: use {', '.join(CBV_XML_FORMATS)}."
         )
     return epc_format, cbv_format
 
 
-def _context(request: Request, prefixes: dict[str, str]) -> QueryContext:
+def _declared_prefixes(request: Request) -> dict[str, str]:
     """Extension prefixes declared in `GS1-Extensions: acme=https://acme.example/epcis/, ...`
     (beside those of a named query's @context)."""
-    prefixes = dict(prefixes)
+    prefixes = {}
     for declaration in request.headers.get("GS1-Extensions", "").split(","):
         prefix, sep, namespace = declaration.partition("=")
         if sep and prefix.strip() and namespace.strip():
             prefixes[prefix.strip()] = namespace.strip()
-    return QueryContext(user=request.user, prefixes=prefixes)
+    return prefixes
 
 
-def _bound_to(request: Request, query: EventQuery) -> str:
-    """A page token works only for the same user, resource and parameters."""
-    text = f"{request.user.pk}|{request.path}|{query.fingerprint}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _page_size(query: EventQuery, after: PagePosition | None) -> int:
-    size = per_page(query.per_page)
-    if query.event_count_limit is None:
-        return size
-    served = after.served if after else 0
-    return max(0, min(size, query.event_count_limit - served))
-
-
-def _refuse_too_large(request: Request, query: EventQuery, also: tuple[Q, ...]) -> None:
-    maximum = query.max_event_count
-    if maximum is not None and matching_count_exceeds(request.user, query, maximum, also=also):
-        raise EPCISProblem(
-            413,
-            "QueryTooLargeException",
-            f"More than maxEventCount={maximum} events match: narrow the query.",
-        )
-
-
-def _refuse_too_complex(request: Request, query: EventQuery, also: tuple[Q, ...]) -> None:
-    """orderBy on an extension field has no index to walk: each page computes the key of
-    every matching event, so the matching set is bounded (GS1's QueryTooComplexException)."""
-    limit = settings.EPCIS_FIELD_ORDER_MAX_EVENTS
-    if query.order_field is not None and matching_count_exceeds(
-        request.user, query, limit, also=also
-    ):
-        raise EPCISProblem(
-            413,
-            "QueryTooComplexException",
-            f"orderBy on an extension field sorts every matching event, and more than {limit}"
-            " match: narrow the query (an eventTime window, bizStep, bizLocation ...), or"
-            " order by eventTime or recordTime.",
-        )
-
-
-def _next_link(request: Request, last: Event, served: int, bound: str) -> str:
-    token = page_token(PagePosition(last.pk, served), bound)
+def _next_link(request: Request, token: str) -> str:
     params = [(k, v) for k, v in request.query_params.lists() if k != "nextPageToken"]
     pairs = [(k, value) for k, values in params for value in values]
     query_string = urlencode([*pairs, ("nextPageToken", token)])
@@ -241,7 +170,7 @@ def _document(
     request: Request, events: list[Event], query_name: str, formats: tuple[str, str]
 ) -> Any:
     epc_format, cbv_format = formats
-    created = format_time(datetime.now(UTC))
+    created = rfc3339(datetime.now(UTC))
     if request.accepted_renderer.format == "xml":
         return render_xml_document(
             stored_events(events),
@@ -298,7 +227,7 @@ class EventApi(DiscoveryView):
     def get(self, request: Request, event_id: str) -> Response:
         _refuse_long_uri(request)
         if request.query_params:
-            raise parameter_problem(
+            raise QueryParameterError(
                 f"{', '.join(sorted(request.query_params))}: /events/{{eventID}} takes no "
                 "query parameters."
             )
@@ -307,7 +236,7 @@ class EventApi(DiscoveryView):
         if not events:
             raise EPCISProblem(404, "NoSuchResourceException", f"There is no event {event_id}.")
         document = _document(request, events, "SimpleEventQuery", formats)
-        return Response(document, headers=dict(QUERY_HEADERS))
+        return Response(document, headers=dict(VERSION_HEADERS))
 
 
 # -- top-level resources ------------------------------------------------------------------
@@ -325,7 +254,9 @@ def _resource_value(resource: Resource, value: str) -> str:
     try:
         return resource.parse(plain_path_value(value))
     except ValueError as exc:
-        raise parameter_problem(f"{value!r} is not a valid {resource.name} value: {exc}") from None
+        raise QueryParameterError(
+            f"{value!r} is not a valid {resource.name} value: {exc}"
+        ) from None
 
 
 class ResourceListApi(DiscoveryView):
@@ -336,15 +267,15 @@ class ResourceListApi(DiscoveryView):
     def get(self, request: Request) -> Response:
         resource = _resource(self.resource_name)
         translate = identifier_translator(_output_formats(request)[0])
-        size, after, bound = _listing_position(request)
+        size, after, bound = listing_request(request)
         found = resource_values(request.user, resource, after=after, limit=size + 1)
         page = found.values[:size]
         members = [translate(value) for value in page] if resource.identifier else page
-        headers = dict(QUERY_HEADERS)
+        headers = dict(VERSION_HEADERS)
         # A page cut short by the scan budget still links on, from where the scan stopped.
         resume = page[-1] if len(found.values) > size else found.resume_after
         if resume is not None:
-            headers["Link"] = _value_link(request, resume, size, bound)
+            headers["Link"] = next_link(request, resume, size, bound)
         return Response(collection(members), headers=headers)
 
 
@@ -355,7 +286,7 @@ class ResourceApi(DiscoveryView):
 
     def get(self, request: Request, value: str) -> Response:
         _resource_value(_resource(self.resource_name), value)
-        return Response(collection(["events"]), headers=dict(QUERY_HEADERS))
+        return Response(collection(["events"]), headers=dict(VERSION_HEADERS))
 
 
 class ResourceEventsApi(DiscoveryView):
@@ -367,37 +298,6 @@ class ResourceEventsApi(DiscoveryView):
         resource = _resource(self.resource_name)
         condition = resource.condition(_resource_value(resource, value))
         return query_response(request, also=(condition,))
-
-
-def _only(request: Request, allowed: set[str]) -> None:
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise QueryParameterError(f"{', '.join(unknown)}: not a parameter of this resource.")
-
-
-def _count(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise QueryParameterError(f"perPage={raw!r} must be a positive integer.")
-    return int(raw)
-
-
-def _listing_position(request: Request) -> tuple[int, str | None, str]:
-    """perPage, the value a listing page starts after, and what its tokens are bound to."""
-    bound = f"{request.user.pk}|{request.path}"
-    try:
-        _only(request, {"perPage", "nextPageToken"})
-        size = per_page(_count(request.query_params.get("perPage")))
-        after = value_position(request.query_params.get("nextPageToken"), bound)
-    except QueryParameterError as exc:
-        raise parameter_problem(str(exc)) from None
-    return size, after, bound
-
-
-def _value_link(request: Request, last: str, size: int, bound: str) -> str:
-    query_string = urlencode({"perPage": size, "nextPageToken": value_token(last, bound)})
-    return f'<{request.build_absolute_uri(request.path)}?{query_string}>; rel="next"'
 
 
 # -- named queries ------------------------------------------------------------------------
@@ -442,22 +342,17 @@ class NamedQueriesApi(DiscoveryView):
                 f"name must be a non-empty string of at most {MAX_QUERY_NAME} characters "
                 "without '/', and query an object of query parameters.",
             )
-        try:
-            named = create_named_query(owner=request.user, name=name, query=query)
-        except QueryParameterError as exc:
-            raise EPCISProblem(400, "QueryValidationException", str(exc)) from None
-        except NamedQueryExists as exc:
-            raise EPCISProblem(409, "ResourceAlreadyExistsException", str(exc)) from None
-        headers = {"Location": f"/queries/{quote(named.name, safe='')}", **QUERY_HEADERS}
+        named = create_named_query(owner=request.user, name=name, query=query)
+        headers = {"Location": f"/queries/{quote(named.name, safe='')}", **VERSION_HEADERS}
         return Response(_named_document(named), status=201, headers=headers)
 
     @doc.describe_named_queries
     def get(self, request: Request) -> Response:
-        size, after, bound = _listing_position(request)
+        size, after, bound = listing_request(request)
         queries = named_queries_of(request.user, after=after, limit=size + 1)
-        headers = dict(QUERY_HEADERS)
+        headers = dict(VERSION_HEADERS)
         if len(queries) > size:
-            headers["Link"] = _value_link(request, queries[size - 1].name, size, bound)
+            headers["Link"] = next_link(request, queries[size - 1].name, size, bound)
         return Response([_named_document(q) for q in queries[:size]], headers=headers)
 
 
@@ -467,7 +362,7 @@ class NamedQueryApi(DiscoveryView):
     @doc.describe_named_query
     def get(self, request: Request, name: str) -> Response:
         named = _named_or_404(request, name)
-        return Response(_named_document(named), headers=dict(QUERY_HEADERS))
+        return Response(_named_document(named), headers=dict(VERSION_HEADERS))
 
     @doc.describe_delete_named_query
     def delete(self, request: Request, name: str) -> HttpResponse:
@@ -481,10 +376,7 @@ class NamedQueryEventsApi(DiscoveryView):
     @doc.describe_named_query_events
     def get(self, request: Request, name: str) -> Response:
         named = _named_or_404(request, name)
-        try:
-            _only(request, {"perPage", "nextPageToken"})
-        except QueryParameterError as exc:
-            raise parameter_problem(str(exc)) from None
+        refuse_unknown(request.query_params, LISTING_PARAMETERS)
         params = {**query_parameters(named.query), **dict(request.query_params.lists())}
         return query_response(
             request, params=params, prefixes=query_prefixes(named.query), query_name=named.name
@@ -510,7 +402,7 @@ class NextPageTokenApi(APIView):
     def options(  # type: ignore[override]  # Django's View types the request as HttpRequest
         self, request: Request, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        return HttpResponse(status=204, headers=QUERY_HEADERS)
+        return HttpResponse(status=204, headers=VERSION_HEADERS)
 
 
 # -- routes -------------------------------------------------------------------------------

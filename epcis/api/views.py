@@ -4,7 +4,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+from epcis.gs1 import EPCIS_CONTEXT
+
 TOP_LEVEL_RESOURCES = [
     "events",
     "eventTypes",

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from epcis.identifiers import MatchingKeys
+from epcis.problems import EPCISError
 
 JSONDict = dict[str, Any]
 
@@ -81,7 +82,7 @@ class ParsedDocument:
     namespaces: dict[str, str] = field(default_factory=dict)
 
 
-class DocumentError(Exception):
+class DocumentError(EPCISError):
     """The document as a whole cannot be read: nothing in it may be stored.
 
     `kind` is one of "malformed" (syntax error; `line`/`column` set), "forbidden"
@@ -93,7 +94,9 @@ class DocumentError(Exception):
     def __init__(
         self, kind: str, message: str, *, line: int | None = None, column: int | None = None
     ) -> None:
-        super().__init__(message)
+        position = f" (line {line}, column {column})" if line else ""
+        where = {"line": line, "column": column} if line else {}
+        super().__init__(f"{message}{position}", kind=kind, **where)
         self.kind = kind
         self.message = message
         self.line = line

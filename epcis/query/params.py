@@ -25,13 +25,16 @@ from django.db.models import Q
 from epcis import cbv
 from epcis.identifiers import IdentifierError, canonical, pattern_match_key
 from epcis.parsing.validation import parse_time
+from epcis.problems import EPCISError
 from epcis.query import filters as f
 
 Parser = Callable[[str], Any]
 
 
-class QueryParameterError(ValueError):
+class QueryParameterError(EPCISError, ValueError):
     """A parameter the client must fix: answered 400 QueryParameterException."""
+
+    exception = "QueryParameterException"
 
 
 # -- value parsers ----------------------------------------------------------------------

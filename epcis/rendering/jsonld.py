@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from epcis.gs1 import DEFAULT_EPC_FORMAT
+from epcis.gs1 import EPCIS_CONTEXT as STANDARD_CONTEXT
 from epcis.identifiers import IdentifierError, to_digital_link, to_epc_urn
 
-STANDARD_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-EPC_FORMATS = ("No_Preference", "Always_GS1_Digital_Link", "Always_EPC_URN", "Never_Translates")
-DEFAULT_EPC_FORMAT = "Always_GS1_Digital_Link"
 EPC_LIST_MEMBERS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 QUANTITY_MEMBERS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 StoredEvent = tuple[dict[str, Any], dict[str, str]]  # (event with eventID/recordTime, namespaces)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import subprocess
+import sys
+import urllib.request
 
 import pytest
 from django.contrib.auth import get_user_model
-from kombu.exceptions import OperationalError
 from lxml import etree
 
-from epcis import tasks
+from epcis.capture.documents import CHUNK_SIZE
+from epcis.capture.receive import CaptureTooLarge, receive_document
+from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob, DocumentChunk, Event
-from epcis.services import CHUNK_SIZE, CaptureTooLarge, capture_document, process_capture
-from tests.conftest import REPO
+from tests.conftest import REPO, service_env
 from tests.epcis.test_ingest import json_document, object_event
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +303,7 @@ def test_body_without_length_is_counted_while_it_streams(settings):
     owner = get_user_model().objects.create(username="streamer")
     before = stored_counts()
     with pytest.raises(CaptureTooLarge):
-        capture_document(
+        receive_document(
             owner=owner,
             media_type=JSON,
             error_behaviour="rollback",
@@ -309,14 +313,31 @@ def test_body_without_length_is_counted_while_it_streams(settings):
     assert stored_counts() == before
 
 
-def test_capture_is_accepted_when_the_broker_is_down(post, partner_client, monkeypatch):
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(tasks.process_capture_task, "apply_async", broker_down)
-    response = post(json_document(object_event("1")))
-    assert response.status_code == 202
-    assert job_of(partner_client, response)["running"] is True  # beat will requeue it
+def test_capture_is_accepted_when_the_broker_is_down(gunicorn_server, tmp_path):
+    """A real server whose broker is a closed port (nothing listens on port 1) still answers
+    202: the job is committed and stays queued, for recovery to enqueue once the broker is
+    back. (Its own SQLite file: the server is another process.)"""
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite3"}
+    child_env = service_env(EPCIS_VAR_DIR=str(tmp_path), CELERY_BROKER_URL="", **database)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=REPO, env=child_env, check=True)
+    issued = subprocess.run(
+        [*manage, "issue_token", "alice", "--role", "partner"],
+        **{"cwd": REPO, "env": child_env, "capture_output": True, "text": True, "check": True},
+    )
+    key = issued.stdout.strip().splitlines()[-1]
+    base = gunicorn_server(**database, CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+    auth = {"Authorization": f"Bearer {key}"}
+    body = json_document(object_event("1"))
+    request = urllib.request.Request(
+        f"{base}/capture", data=body, headers={**auth, "Content-Type": JSON}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 202
+        location = response.headers["Location"]
+    with urllib.request.urlopen(urllib.request.Request(base + location, headers=auth)) as answer:
+        job = json.load(answer)
+    assert (job["running"], job["finishedAt"], job["eventCount"]) == (True, None, 0)
 
 
 def test_another_partners_job_is_not_found(post, partner_client, other_partner_client):

@@ -9,9 +9,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from epcis import services
+from epcis.capture import tasks, worker
+from epcis.capture.documents import CHUNK_SIZE, stored_document
+from epcis.capture.tasks import requeue_stalled_captures_task
+from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob, DocumentChunk, Event
-from epcis.services import process_capture, requeue_stalled_captures
 from tests.epcis.test_ingest import json_document, object_event
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +40,7 @@ def worker_runs(monkeypatch) -> list[int]:
         handed.append(capture_id)
         process_capture(capture_id=capture_id)
 
-    monkeypatch.setattr(services, "enqueue_capture", enqueue)
+    monkeypatch.setattr(tasks, "publish_capture", enqueue)
     return handed
 
 
@@ -46,8 +48,9 @@ def test_job_whose_worker_stopped_beating_is_run_again(worker_runs):
     stale = timezone.now() - LONG_AGO
     job = stored_job(status=Status.RUNNING, attempts=1, started_at=stale, heartbeat_at=stale)
 
-    assert requeue_stalled_captures() == [job.pk]
+    requeue_stalled_captures_task()
 
+    assert worker_runs == [job.pk]
     job.refresh_from_db()
     assert (job.status, job.attempts, job.event_count, job.stored_count) == (
         Status.SUCCEEDED,
@@ -59,7 +62,8 @@ def test_job_whose_worker_stopped_beating_is_run_again(worker_runs):
 
 def test_job_that_is_still_beating_is_left_alone(worker_runs):
     job = stored_job(status=Status.RUNNING, attempts=1, heartbeat_at=timezone.now())
-    assert requeue_stalled_captures() == []
+    requeue_stalled_captures_task()
+    assert worker_runs == []
     process_capture(capture_id=job.pk)  # a redelivered message must not start a second run
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Status.RUNNING, 1)
@@ -69,10 +73,34 @@ def test_job_that_is_still_beating_is_left_alone(worker_runs):
 def test_job_never_enqueued_is_picked_up(worker_runs):
     job = stored_job(created_at=timezone.now() - LONG_AGO)
     fresh = stored_job()  # its message may still be on its way: not yet
-    assert requeue_stalled_captures() == [job.pk]
+    requeue_stalled_captures_task()
+    assert worker_runs == [job.pk]
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED
     assert CaptureJob.objects.get(pk=fresh.pk).status == Status.QUEUED
+
+
+def test_job_enqueued_again_is_not_enqueued_at_every_sweep(monkeypatch):
+    """Its message may wait behind a long queue: one more enqueue per timeout, not per sweep."""
+    published: list[int] = []
+    monkeypatch.setattr(tasks, "publish_capture", published.append)  # no worker takes it
+    job = stored_job(created_at=timezone.now() - LONG_AGO)
+    requeue_stalled_captures_task()
+    requeue_stalled_captures_task()
+    assert published == [job.pk]
+    CaptureJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now() - LONG_AGO)
+    requeue_stalled_captures_task()
+    assert published == [job.pk, job.pk]
+
+
+def test_recovery_waits_the_queued_timeout_after_the_last_enqueue(worker_runs, settings):
+    settings.EPCIS_CAPTURE_QUEUED_TIMEOUT = 30
+    recent = timezone.now() - timedelta(seconds=20)
+    stored_job(created_at=recent)
+    stale = timezone.now() - LONG_AGO
+    stored_job(status=Status.RUNNING, attempts=1, heartbeat_at=stale, enqueued_at=recent)
+    requeue_stalled_captures_task()
+    assert worker_runs == []
 
 
 def test_job_is_failed_with_a_reason_after_its_attempts(worker_runs, settings):
@@ -80,7 +108,7 @@ def test_job_is_failed_with_a_reason_after_its_attempts(worker_runs, settings):
     stale = timezone.now() - LONG_AGO
     job = stored_job(status=Status.RUNNING, attempts=3, heartbeat_at=stale)
 
-    assert requeue_stalled_captures() == []
+    requeue_stalled_captures_task()
 
     job.refresh_from_db()
     assert job.status == Status.FAILED
@@ -115,14 +143,14 @@ def test_job_processed_twice_is_stored_once():
 def test_run_whose_claim_was_taken_over_commits_nothing(monkeypatch):
     """A worker thought dead that finishes after another took the job must not count."""
     job = stored_job()
-    real_ingest = services._ingest
+    real_ingest = worker._ingest
 
     def ingest_then_lose_the_claim(claimed: CaptureJob):
         outcome = real_ingest(claimed)
         CaptureJob.objects.filter(pk=claimed.pk).update(attempts=claimed.attempts + 1)
         return outcome
 
-    monkeypatch.setattr(services, "_ingest", ingest_then_lose_the_claim)
+    monkeypatch.setattr(worker, "_ingest", ingest_then_lose_the_claim)
     process_capture(capture_id=job.pk)
 
     job.refresh_from_db()
@@ -135,26 +163,26 @@ def test_stored_document_reads_back_across_chunks(settings):
     job = CaptureJob.objects.create(owner=owner, media_type="application/json")
     body = bytes(range(256)) * 10_000  # 2.56 MB: three chunk rows
     for seq in range(0, 3):
-        part = body[seq * services.CHUNK_SIZE : (seq + 1) * services.CHUNK_SIZE]
+        part = body[seq * CHUNK_SIZE : (seq + 1) * CHUNK_SIZE]
         DocumentChunk.objects.create(capture=job, seq=seq, data=part)
-    stream = services.stored_document(job.pk)
+    stream = stored_document(job.pk)
     assert stream.read(10) == body[:10]
     assert stream.read() == body[10:]
-    stream.seek(services.CHUNK_SIZE + 5)
-    assert stream.read(3) == body[services.CHUNK_SIZE + 5 : services.CHUNK_SIZE + 8]
+    stream.seek(CHUNK_SIZE + 5)
+    assert stream.read(3) == body[CHUNK_SIZE + 5 : CHUNK_SIZE + 8]
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_long_job_keeps_beating_while_it_ingests(monkeypatch, settings):
     settings.EPCIS_CAPTURE_HEARTBEAT_TIMEOUT = 5  # a beat every second
-    real_ingest = services.ingest_document
+    real_ingest = worker.ingest_document
 
     def slow_ingest(**kwargs):
         time.sleep(1.5)
         return real_ingest(**kwargs)
 
-    monkeypatch.setattr(services, "ingest_document", slow_ingest)
+    monkeypatch.setattr(worker, "ingest_document", slow_ingest)
     job = stored_job()
     process_capture(capture_id=job.pk)
 

@@ -10,7 +10,7 @@ import pytest
 from epcis.hashing import (
     event_hash_id,
     format_number,
-    format_time,
+    hash_time_text,
     ignored_fields,
     prehash_string,
 )
@@ -97,8 +97,8 @@ def test_inputs_found() -> None:
         ("yesterday", "yesterday"),
     ],
 )
-def test_format_time(given: str, expected: str) -> None:
-    assert format_time(given) == expected
+def test_hash_time_text(given: str, expected: str) -> None:
+    assert hash_time_text(given) == expected
 
 
 @pytest.mark.parametrize(

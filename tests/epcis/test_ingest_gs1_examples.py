@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from epcis.models import Event
+from epcis.query.selectors import stored_events
 from epcis.rendering.jsonld import render_events
-from epcis.selectors import stored_events
 from tests.epcis.test_ingest import capture
 from tests.gs1 import GS1_DIR, gs1_files, requires_gs1
 

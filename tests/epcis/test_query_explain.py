@@ -22,7 +22,7 @@ from epcis.query.filters import QueryContext
 from epcis.query.pagination import PagePosition
 from epcis.query.params import parse_query
 from epcis.query.resources import RESOURCES
-from epcis.selectors import page_of_events, resource_values
+from epcis.query.selectors import page_of_events, resource_values
 from tests.epcis.test_ingest import capture, json_document
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -13,8 +13,8 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from epcis import selectors
 from epcis.models import ListedValue
+from epcis.query import selectors
 from tests.epcis.test_ingest import capture, json_document
 from tests.epcis.test_query_families import (
     ID_PREFIX,

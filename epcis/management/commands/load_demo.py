@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from epcis.capture.receive import receive_document
+from epcis.capture.tasks import enqueue_capture
 from epcis.models import CaptureJob
-from epcis.services import capture_document
 
 DEMO_USER = "demo"
 # A DSCSA shipment (EPCIS 1.2 with SBDH and header master data) and one EPCIS 2.0
@@ -42,10 +43,11 @@ class Command(BaseCommand):
 
     def _capture(self, owner: Any, path: Path, media_type: str) -> None:
         with path.open("rb") as body:
-            capture_document(
+            job = receive_document(
                 owner=owner,
                 media_type=media_type,
                 error_behaviour="rollback",
                 body_stream=body,
                 content_length=path.stat().st_size,
             )
+        enqueue_capture(job.pk)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from epcis.models import CaptureJob
-from epcis.selectors import format_time
+from epcis.rendering.times import rfc3339
 
 Status = CaptureJob.Status
 
@@ -44,8 +44,8 @@ def capture_job_document(job: CaptureJob) -> dict[str, Any]:
     running = job.status in (Status.QUEUED, Status.RUNNING)
     document: dict[str, Any] = {
         "captureID": str(job.pk),
-        "createdAt": format_time(job.created_at),
-        "finishedAt": format_time(job.finished_at) if job.finished_at else None,
+        "createdAt": rfc3339(job.created_at),
+        "finishedAt": rfc3339(job.finished_at) if job.finished_at else None,
         "running": running,
         "captureErrorBehaviour": job.error_behaviour,
         "errors": job.errors,

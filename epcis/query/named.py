@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from epcis.models import NamedQuery
+from epcis.problems import EPCISError
 from epcis.query.filters import QueryContext
 from epcis.query.params import QueryParameterError, parse_query
 
@@ -14,8 +15,13 @@ NOT_STORABLE = frozenset({"perPage", "nextPageToken"})
 MAX_QUERY_DEPTH = 8
 
 
-class NamedQueryExists(Exception):
-    pass
+class NamedQueryExists(EPCISError):
+    status = 409
+    exception = "ResourceAlreadyExistsException"
+
+
+class InvalidNamedQuery(EPCISError):
+    exception = "QueryValidationException"
 
 
 def query_parameters(query: dict[str, Any]) -> dict[str, list[str]]:
@@ -46,18 +52,26 @@ def query_prefixes(query: dict[str, Any]) -> dict[str, str]:
 
 
 def create_named_query(*, owner: Any, name: str, query: dict[str, Any]) -> NamedQuery:
-    """Validate the query as GET /events would, then save it under the owner's `name`."""
+    """Validate the query as GET /events would, then save it under the owner's `name`.
+    Raises InvalidNamedQuery or NamedQueryExists."""
+    try:
+        _check_storable(owner, query)
+    except QueryParameterError as exc:
+        raise InvalidNamedQuery(str(exc)) from None
+    try:
+        with transaction.atomic():
+            return NamedQuery.objects.create(owner=owner, name=name, query=query)
+    except IntegrityError:
+        raise NamedQueryExists(f"There is already a query named {name!r}.") from None
+
+
+def _check_storable(owner: Any, query: dict[str, Any]) -> None:
     _refuse_unstorable(query)
     stored = [key for key in query if key in NOT_STORABLE]
     if stored:
         raise QueryParameterError(f"{stored[0]} is a paging parameter, not part of a query.")
     context = QueryContext(user=owner, prefixes=query_prefixes(query))
     parse_query(query_parameters(query), context)
-    try:
-        with transaction.atomic():
-            return NamedQuery.objects.create(owner=owner, name=name, query=query)
-    except IntegrityError:
-        raise NamedQueryExists(f"There is already a query named {name!r}.") from None
 
 
 def _refuse_unstorable(query: dict[str, Any]) -> None:

@@ -1,10 +1,9 @@
-"""Reads of stored events."""
+"""Reads of stored events: query pages, single events, listings, named queries."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
@@ -15,23 +14,19 @@ from epcis.query.ordering import field_sort_keys
 from epcis.query.pagination import PagePosition
 from epcis.query.params import EventQuery
 from epcis.query.resources import INSTANCE_ROLES, Resource
+from epcis.rendering.times import rfc3339
 
 
 def stored_event(event: Event) -> tuple[dict[str, Any], dict[str, str]]:
     """The event as captured, plus the `eventID` and `recordTime` the repository gives it."""
     doc = dict(event.doc)
     doc.setdefault("eventID", event.event_id)
-    doc["recordTime"] = format_time(event.record_time)
+    doc["recordTime"] = rfc3339(event.record_time)
     return doc, event.namespaces
 
 
 def stored_events(events: Iterable[Event]) -> list[tuple[dict[str, Any], dict[str, str]]]:
     return [stored_event(event) for event in events]
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 in UTC with milliseconds, the form GS1's examples use."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- the query interface ----------------------------------------------------------------
