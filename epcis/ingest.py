@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from epcis.capture.hooks import run_after_store_hooks
 from epcis.identifiers import matching_key
-from epcis.interpreter import tuned_for_ingest
+from epcis.ingest_tuning import tuned_for_ingest
 from epcis.models import CaptureJob, VocabularyElement
 from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
 from epcis.problems import EPCISError
-from epcis.records import EventRecord, event_record
+from epcis.normalise import EventRecord, event_record
 from epcis.storage import BatchOutcome, BatchWriter
 
 # Events per bulk write. The writer thread idles until the first batch is parsed, so the

@@ -33,7 +33,7 @@ from epcis.models import (
     SensorReport,
     SourceDestination,
 )
-from epcis.records import SENSOR_COLUMNS, EventRecord
+from epcis.normalise import SENSOR_COLUMNS, EventRecord
 
 EVENT_COLUMNS = (
     "id",

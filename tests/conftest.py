@@ -1,19 +1,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
 
 from epcis.auth import issue_api_key
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.processes import REPO, database_url_of, free_port, service_env, wait_for_port
 
 
 def keyed_client(username: str, role: str) -> APIClient:
@@ -48,30 +45,6 @@ def eager_celery(monkeypatch) -> None:
     monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
-
-
-def service_env(**overrides: str) -> dict[str, str]:
-    """The environment for a child process of the service, without the test-only variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))}
-    env.update(overrides)
-    return {k: v for k, v in env.items() if v != ""}
-
-
 @pytest.fixture
 def gunicorn_server(tmp_path) -> Iterator:
     """Start `gunicorn config.wsgi` with the given environment; yields a starter function."""
@@ -103,17 +76,6 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip_pg)
         if "broker" in item.keywords and settings.CELERY_TASK_ALWAYS_EAGER:
             item.add_marker(skip_broker)
-
-
-def database_url_of(settings_dict: dict) -> str:
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = settings_dict.get("USER") or ""
-    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
-    auth = f"{user}{password}@" if user else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{auth}{host}{port}/{settings_dict['NAME']}"
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from config.env import EnvError, broker_url, database_config, env_bool, env_int, env_list
-from tests.conftest import REPO, service_env
+from tests.support.processes import REPO, service_env
 
 
 @pytest.mark.parametrize(

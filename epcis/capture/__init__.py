@@ -12,7 +12,7 @@
    token); a heartbeat thread keeps it alive while it runs.
 4. **Ingest** (`epcis.ingest.ingest_document`): stream the stored document back
    (`documents.stored_document`), parse (`epcis.parsing`), validate, normalise
-   (`epcis.records`), and store in batches (`epcis.storage`), all in one transaction.
+   (`epcis.normalise`), and store in batches (`epcis.storage`), all in one transaction.
 5. **After store** (`hooks`): after each batch, the `EPCIS_AFTER_STORE` hooks (the
    lineage graph) get that batch's `StoredEvent`s in the same transaction. The job's
    final state commits with the events, and only while this worker holds the claim.

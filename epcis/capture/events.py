@@ -14,7 +14,7 @@ from epcis.models import CaptureJob
 from epcis.parsing import EventError
 from epcis.parsing.jsonld import parse_json_event
 from epcis.problems import EPCISError
-from epcis.records import EventRecord, event_record
+from epcis.normalise import EventRecord, event_record
 from epcis.storage import store_batch
 
 Status = CaptureJob.Status

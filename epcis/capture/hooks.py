@@ -30,7 +30,7 @@ from django.utils.module_loading import import_string
 
 from epcis.models import Role
 from epcis.problems import EPCISError
-from epcis.records import EventRecord
+from epcis.normalise import EventRecord
 
 CBV_MASTER_DATA = "urn:epcglobal:cbv:mda:"
 Hook = Callable[[list["StoredEvent"]], Any]

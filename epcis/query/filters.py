@@ -33,7 +33,7 @@ from epcis.models import (
     VocabularyElement,
 )
 from epcis.query.units import equivalents
-from epcis.records import DECLARATION_KEY
+from epcis.normalise import DECLARATION_KEY
 
 Builder = Callable[[re.Match[str], Any, "QueryContext"], Q]
 LOOKUPS = {"EQ": "exact", "GT": "gt", "GE": "gte", "LT": "lt", "LE": "lte"}

@@ -13,8 +13,8 @@ from django.utils import timezone
 from epcis.capture.receive import receive_document
 from epcis.capture.tasks import requeue_stalled_captures_task
 from epcis.models import CaptureJob, Event
-from tests.conftest import REPO
-from tests.epcis.test_ingest import json_document, object_event
+from tests.support.builders import json_document, object_event
+from tests.support.processes import REPO
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 DSCSA = REPO / "fixtures" / "epcis" / "xml12" / "dscsa_shipment_sbdh.xml"

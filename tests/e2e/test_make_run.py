@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, free_port, service_env, wait_for_port
+from tests.support.processes import REPO, free_port, service_env, wait_for_port
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from epcis.hashing import (
     prehash_string,
 )
 from epcis.parsing import parse_document
-from tests.gs1 import gs1_files, requires_gs1
+from tests.support.gs1 import gs1_files, requires_gs1
 
 VECTORS = "hash-test-vectors/examples/"
 MEDIA_TYPES = {".xml": "application/xml", ".json": "application/json"}

@@ -16,17 +16,10 @@ import pytest
 from epcis.models import Event
 from epcis.query.selectors import stored_events
 from epcis.rendering.jsonld import render_events
-from tests.epcis.test_ingest import capture
-from tests.gs1 import GS1_DIR, gs1_files, requires_gs1
+from tests.support.builders import capture
+from tests.support.gs1 import GS1_DIR, JSON_EXAMPLES, XML_EXAMPLES, requires_gs1
 
 pytestmark = [pytest.mark.django_db, requires_gs1]
-
-JSON_EXAMPLES = [
-    p
-    for p in gs1_files("examples/json/**/*.json*")
-    if "simple-context" not in p.parts and "schema-test-events" not in p.parts
-]
-XML_EXAMPLES = [p for p in gs1_files("examples/xml/**/*.xml") if "CaptureJob" not in p.parts]
 
 
 def name(path: Path) -> str:

@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.epcis.test_ingest import capture, json_document
-from tests.epcis.test_query_families import ACME, ID_PREFIX, load_repository
+from tests.support.builders import ACME, ID_PREFIX, capture, json_document, load_repository
 
 pytestmark = pytest.mark.django_db
 EX = {"HTTP_GS1_EXTENSIONS": "ex=https://example.com/ex/"}

@@ -14,7 +14,7 @@ from epcis.capture.documents import CHUNK_SIZE, stored_document
 from epcis.capture.tasks import requeue_stalled_captures_task
 from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob, DocumentChunk, Event
-from tests.epcis.test_ingest import json_document, object_event
+from tests.support.builders import json_document, object_event
 
 pytestmark = pytest.mark.django_db
 Status = CaptureJob.Status

@@ -17,11 +17,10 @@ from epcis.capture.documents import CHUNK_SIZE
 from epcis.capture.receive import CaptureTooLarge, receive_document
 from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob, DocumentChunk, Event
-from tests.conftest import REPO, service_env
-from tests.epcis.test_ingest import json_document, object_event
+from tests.support.builders import FIXTURES, json_document, object_event
+from tests.support.processes import REPO, service_env
 
 pytestmark = pytest.mark.django_db
-FIXTURES = REPO / "fixtures" / "epcis"
 JSON, XML = "application/ld+json", "application/xml"
 BAD_GTIN = "https://id.gs1.org/01/04012345111113/21/7"  # check digit should be 8
 

@@ -24,56 +24,17 @@ Bob: b1 ObjectEvent OBSERVE shipping 03-02 11:00Z  epc sgtin 1001  bl PLANT  po 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.conftest import REPO
-from tests.epcis.test_ingest import capture
+from tests.support.builders import ACME, ALL_ALICE, ID_PREFIX, expect, found, load_repository
 
 pytestmark = pytest.mark.django_db
-QUERY_FIXTURES = REPO / "fixtures" / "epcis" / "query"
-ID_PREFIX = "urn:uuid:5e0c0000-0000-4000-8000-0000000000"
-ALL_ALICE = "a1 a2 a3 a3! a4 a5 a6 a8"
-ACME = {"HTTP_GS1_EXTENSIONS": "acme=https://pharma.acme.example/epcis/"}
-
-
-def load_repository() -> None:
-    for name, owner in [
-        ("alice_plant.jsonld", "alice"),
-        ("alice_warehouse.jsonld", "alice"),
-        ("bob.jsonld", "bob"),
-    ]:
-        _, result = capture(
-            (QUERY_FIXTURES / name).read_bytes(), "application/ld+json", owner=owner
-        )
-        assert not result.errors, result.errors
 
 
 @pytest.fixture
 def repository(partner_client, other_partner_client) -> None:
     """The fixture documents, captured by Alice (partner_client) and Bob."""
     load_repository()
-
-
-def label(event: dict[str, Any]) -> str:
-    """a1, a2, ...; an error declaration gets a `!` after the id it corrects."""
-    short = event["eventID"].removeprefix(ID_PREFIX)
-    return short + ("!" if "errorDeclaration" in event else "")
-
-
-def labels(response) -> list[str]:
-    assert response.status_code == 200, response.content
-    events = response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
-    return sorted(label(event) for event in events)
-
-
-def found(client, query: str, **headers: str) -> list[str]:
-    return labels(client.get(f"/events?{query}&perPage=100", **headers))
-
-
-def expect(text: str) -> list[str]:
-    return sorted(text.split())
 
 
 A3 = f"{ID_PREFIX}a3"

@@ -21,3 +21,13 @@ requires_gs1 = pytest.mark.skipif(
 def gs1_files(pattern: str) -> list[Path]:
     """GS1 files matching a glob under the artefacts folder, sorted; empty when it is absent."""
     return sorted(GS1_DIR.glob(pattern)) if GS1_DIR.is_dir() else []
+
+
+# GS1's maintained example documents, as the capture and precheck tests take them.
+JSON_EXAMPLES = [
+    p
+    for p in gs1_files("examples/json/**/*.json*")
+    if "simple-context" not in p.parts and "schema-test-events" not in p.parts
+]
+XML_EXAMPLES = [p for p in gs1_files("examples/xml/**/*.xml") if "CaptureJob" not in p.parts]
+QUERY_XSD = GS1_DIR / "schema" / "xsd" / "2.0" / "EPCglobal-epcis-query-2_0.xsd"

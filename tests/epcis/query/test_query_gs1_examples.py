@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 from lxml import etree
 
-from tests.epcis.test_api_events import QUERY_XSD, event_list
-from tests.gs1 import GS1_DIR, requires_gs1
+from tests.support.builders import event_list
+from tests.support.gs1 import GS1_DIR, QUERY_XSD, requires_gs1
 
 pytestmark = [pytest.mark.django_db, requires_gs1]
 EXAMPLE = GS1_DIR / "examples" / "json" / "EPCISQueryDocument.jsonld"

@@ -23,7 +23,7 @@ from epcis.rendering.xml import (
     render_xml_document,
     render_xml_event,
 )
-from tests.gs1 import GS1_DIR, gs1_files, requires_gs1
+from tests.support.gs1 import GS1_DIR, gs1_files, requires_gs1
 
 XSD_DIR = GS1_DIR / "schema" / "xsd" / "2.0"
 EPCIS_NS = "urn:epcglobal:epcis:xsd:2"

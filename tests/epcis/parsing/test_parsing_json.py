@@ -10,9 +10,9 @@ import pytest
 from epcis.parsing import jsonld
 from epcis.parsing.jsonld import parse_json, parse_json_event
 from epcis.parsing.types import DocumentError, ParsedEvent
-from tests.gs1 import GS1_DIR, gs1_files, requires_gs1
+from tests.support.builders import FIXTURES
+from tests.support.gs1 import GS1_DIR, gs1_files, requires_gs1
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "epcis"
 GS1_EXAMPLES = [
     path
     for path in gs1_files("examples/json/**/*.json*")

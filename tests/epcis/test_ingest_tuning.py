@@ -3,7 +3,7 @@
 import gc
 import sys
 
-from epcis.interpreter import SWITCH_INTERVAL_S, tuned_for_ingest
+from epcis.ingest_tuning import SWITCH_INTERVAL_S, tuned_for_ingest
 
 
 def test_pauses_the_collector_and_shortens_the_switch_interval_then_restores_both() -> None:

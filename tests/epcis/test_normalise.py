@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from epcis.models import Role
+from epcis.normalise import event_record
 from epcis.parsing.validation import validated_event
-from epcis.records import event_record
 
 NAMESPACES = {"acme": "https://pharma.acme.example/epcis/"}
 EVENT: dict[str, Any] = {

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from epcis.parsing.precheck import check_document
-from tests.epcis.test_ingest_gs1_examples import JSON_EXAMPLES, XML_EXAMPLES
-from tests.gs1 import requires_gs1
+from tests.support.gs1 import JSON_EXAMPLES, XML_EXAMPLES, requires_gs1
 
 pytestmark = requires_gs1
 DOCUMENT_TYPES = {"EPCISDocument", "EPCISQueryDocument", "EPCISMasterDataDocument"}

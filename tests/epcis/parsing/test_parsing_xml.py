@@ -17,9 +17,9 @@ from lxml import etree
 
 from epcis.parsing.types import DocumentError, ParsedDocument
 from epcis.parsing.xml import parse_xml
-from tests.gs1 import GS1_DIR, gs1_files, requires_gs1
+from tests.support.builders import FIXTURES
+from tests.support.gs1 import GS1_DIR, gs1_files, requires_gs1
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures" / "epcis"
 INVALID = FIXTURES / "invalid" / "xml"
 TWINS = [
     "object_event",

@@ -23,7 +23,7 @@ from epcis.query.pagination import PagePosition
 from epcis.query.params import parse_query
 from epcis.query.resources import RESOURCES
 from epcis.query.selectors import page_of_events, resource_values
-from tests.epcis.test_ingest import capture, json_document
+from tests.support.builders import capture, json_document
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 EVENTS = 400

@@ -15,11 +15,12 @@ from django.db import connection
 
 from epcis.models import ListedValue
 from epcis.query import selectors
-from tests.epcis.test_ingest import capture, json_document
-from tests.epcis.test_query_families import (
+from tests.support.builders import (
     ID_PREFIX,
     QUERY_FIXTURES,
+    capture,
     expect,
+    json_document,
     labels,
     load_repository,
 )

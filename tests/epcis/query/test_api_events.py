@@ -9,30 +9,28 @@ from urllib.parse import quote, urlsplit
 import pytest
 from lxml import etree
 
-from tests.epcis.test_ingest import capture, json_document, object_event
-from tests.epcis.test_query_families import (
+from tests.support.builders import (
     ALL_ALICE,
     ID_PREFIX,
     QUERY_FIXTURES,
+    capture,
+    event_list,
     expect,
     found,
+    json_document,
     labels,
     load_repository,
+    object_event,
 )
-from tests.gs1 import GS1_DIR, requires_gs1
+from tests.support.gs1 import QUERY_XSD, requires_gs1
 
 pytestmark = pytest.mark.django_db
 A1, A3 = f"{ID_PREFIX}a1", f"{ID_PREFIX}a3"
-QUERY_XSD = GS1_DIR / "schema" / "xsd" / "2.0" / "EPCglobal-epcis-query-2_0.xsd"
 
 
 @pytest.fixture
 def repository(partner_client, other_partner_client) -> None:
     load_repository()
-
-
-def event_list(response) -> list[dict]:
-    return response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
 
 
 def problem_of(response, status: int, exception: str) -> dict:
