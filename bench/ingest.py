@@ -113,7 +113,10 @@ def truncate_events() -> None:
         cursor.execute(
             "TRUNCATE epcis_event, epcis_eventcapture, epcis_eventidentifier,"
             " epcis_biztransaction, epcis_sourcedestination, epcis_extensionfield,"
-            " epcis_sensorreport, epcis_eventvocabularyvalue, epcis_vocabularyelement CASCADE"
+            " epcis_sensorreport, epcis_eventvocabularyvalue, epcis_vocabularyelement,"
+            # The lineage derived from those events goes with them (runs must start alike).
+            " trace_lotmembership, trace_lotquantity, trace_containment,"
+            " trace_transformationmember, trace_endoflife, trace_retraction CASCADE"
         )
 
 

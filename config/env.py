@@ -6,7 +6,10 @@ settings module can stop start-up with one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,6 +61,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# scheme://host[:port] as a browser sends it in Origin: no path, no trailing slash.
+ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
+
+
+def env_origins(name: str) -> list[str]:
+    """Web origins (`scheme://host[:port]`, comma-separated), or ["*"] for any origin."""
+    origins = env_list(name, [])
+    if origins == ["*"]:
+        return origins
+    for origin in origins:
+        if not ORIGIN.fullmatch(origin):
+            raise EnvError(
+                f"{name}: {origin!r} is not an origin (use scheme://host[:port], no path, "
+                "e.g. https://app.example.com,http://localhost:3000; or * alone for any)"
+            )
+    return origins
+
+
 def database_config(url: str, default_sqlite_path: str) -> dict[str, Any]:
     """Return Django's DATABASES["default"] for DATABASE_URL (SQLite under var/ if empty)."""
     if not url:
@@ -95,3 +116,44 @@ def broker_url(url: str) -> str:
             f"CELERY_BROKER_URL scheme {scheme!r} is not supported (use redis://host:port/db)"
         )
     return url
+
+
+def env_jsonld_contexts(name: str, base_dir: Path) -> dict[str, dict[str, Any]]:
+    """JSON-LD contexts registered as comma-separated `url=path` pairs (the last `=` splits;
+    a relative path is under `base_dir`): URL -> the file's `@context` object, read now.
+
+    Documents naming such a URL in their @context get its prefixes as if written inline;
+    nothing is ever fetched.
+    """
+    contexts: dict[str, dict[str, Any]] = {}
+    for pair in env_list(name, []):
+        url, equals, path = pair.rpartition("=")
+        url, path = url.strip(), path.strip()
+        parts = urlsplit(url)
+        if not equals or not path or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise EnvError(
+                f"{name}: {pair!r} is not url=path (e.g. "
+                "https://example.org/epcis-context.jsonld=/etc/epcis/context.jsonld)"
+            )
+        if url in contexts:
+            raise EnvError(f"{name}: {url} is registered twice")
+        contexts[url] = _context_object(name, url, base_dir / Path(path).expanduser())
+    return contexts
+
+
+def _context_object(name: str, url: str, path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise EnvError(
+            f"{name}: the file for {url}, {path}, cannot be read: {exc.strerror}"
+        ) from None
+    except ValueError as exc:
+        raise EnvError(f"{name}: the file for {url}, {path}, is not JSON: {exc}") from None
+    context = document.get("@context") if isinstance(document, dict) else None
+    if not isinstance(context, dict):
+        raise EnvError(
+            f"{name}: the file for {url}, {path}, is not a JSON-LD context: it needs an "
+            '"@context" object'
+        )
+    return context

@@ -6,6 +6,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Before the epcis routes: /epcs/{epc}/state, /hierarchy, /timeline win over /epcs/{epc}/...
+    path("", include("trace.api.urls")),
     path("", include("epcis.api.urls")),
 ]
 

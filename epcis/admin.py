@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from epcis.models import ApiKey
+from epcis.models import ApiKey, PartnerPolicy
 
 
 @admin.register(ApiKey)
@@ -10,3 +10,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(PartnerPolicy)
+class PartnerPolicyAdmin(admin.ModelAdmin):
+    list_display = ["user", "identifier_defects", "updated_at"]
+    list_filter = ["identifier_defects"]
+    search_fields = ["user__username"]
+    readonly_fields = ["updated_at"]

@@ -11,7 +11,9 @@ Kinds: "bizStep", "disposition", "bizTransactionType", "sourceDestType",
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -185,3 +187,22 @@ def problem(kind: str, value: str) -> str | None:
     if value.startswith(vocabulary.reserved) or value.startswith("cbv:"):
         return f"{kind} {value!r} is in the CBV namespace but is not {vocabulary.label}"
     return None
+
+
+def closest(kind: str, value: str) -> str | None:
+    """The standard word `value` most likely misspells, for a "did you mean ...?"; None when
+    none is close. Case is ignored, and so is a CBV prefix (`urn:epcglobal:cbv:bizstep:shiping`
+    -> shipping)."""
+    vocabulary = VOCABULARIES[kind]
+    word = re.split(r"[/:#]", value)[-1]
+    term = vocabulary.web_prefix.rpartition("/")[2]  # "BizStep-" of .../cbv/BizStep-shipping
+    if term and word[: len(term)].lower() == term.lower():
+        word = word[len(term) :]
+    return closest_word(word, vocabulary.words)
+
+
+def closest_word(word: str, choices: Iterable[str]) -> str | None:
+    """The choice nearest to `word` ignoring case (difflib's ratio, at least 0.6), or None."""
+    by_lower = {choice.lower(): choice for choice in choices}
+    found = difflib.get_close_matches(word.lower(), sorted(by_lower), n=1)
+    return by_lower[found[0]] if found else None

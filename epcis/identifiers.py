@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
-from biip import ParseError, parse
+from biip import ParseError, ParseResult, parse
+from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_messages import GS1Message
 from biip.gs1_prefixes import GS1CompanyPrefix
 
 __all__ = [
     "IdentifierError",
     "canonical",
+    "element_string_key",
     "from_element_string",
     "gs1_check_digit",
     "identifier_problem",
@@ -674,21 +676,91 @@ def _pattern_regex(scheme: _Scheme, cp: str | None) -> str:
 # ---------------------------------------------------------------- barcode element strings
 
 
+# The printed form, spaces (and GS) removed: biip would skip what is not `(AI)value`.
+_HRI = re.compile(r"(?:\([0-9]{2,4}\)[^(]+)+")
+
+
 def _element_pairs(text: str) -> list[tuple[str, str]]:
     try:
         if text.startswith("("):
+            if not _HRI.fullmatch("".join(text.split())):
+                raise IdentifierError(
+                    f"not a GS1 element string: {text!r} is not a sequence of (AI)value pairs"
+                )
             message = GS1Message.parse_hri(text)
         elif text.startswith("]"):
             result = parse(text)
             if result.gs1_message is None:
                 sscc, gtin = result.sscc, result.gtin
+                if sscc is None and gtin is None:
+                    _refuse_scan(result)
                 return _bare_key(sscc.value if sscc else None, gtin.value if gtin else None)
             message = result.gs1_message
         else:
             message = GS1Message.parse(text.replace("\u241d", "\x1d"))
     except ParseError as exc:
-        raise IdentifierError(f"not a GS1 element string: {exc}") from exc
+        raise IdentifierError(f"not a GS1 element string: {_rephrased(str(exc))}") from exc
     return [(es.ai.ai, es.value) for es in message.element_strings]
+
+
+def _refuse_scan(result: ParseResult) -> None:
+    """A scan (symbology identifier first) biip read no key from: say why, if it knows."""
+    reason = result.gs1_message_error or result.gtin_error or result.sscc_error
+    if reason:
+        raise IdentifierError(f"not a GS1 element string: {_rephrased(reason)}")
+
+
+# biip's messages, reworded for a person who typed or scanned the data (and without regexes).
+_BIIP_MISMATCH = re.compile(r"Failed to match '(.*)' with GS1 AI \((\d+)\) pattern .*", re.S)
+_BIIP_BAD_DATE = re.compile(r"Failed to parse GS1 AI \((\d+)\) date/time from '(.*)'\.", re.S)
+_BIIP_UNKNOWN_AI = re.compile(r"Unknown GS1 Application Identifier '(\d+)' in .*", re.S)
+_BIIP_NO_AI = re.compile(r"Failed to get GS1 Application Identifier from '(.*)'\.", re.S)
+_BIIP_NO_HRI = re.compile(r"Could not find any GS1 Application Identifiers in .*", re.S)
+_BIIP_CHECK = re.compile(r"Invalid (GTIN|SSCC) check digit for '(\d+)': Expected (\d).*", re.S)
+_AI_FORMAT_PART = re.compile(r"([NXYZ])(\d+)?(?:\.\.(\d+))?")
+
+
+def _rephrased(message: str) -> str:
+    if m := _BIIP_MISMATCH.fullmatch(message):
+        data, ai = m.groups()
+        return f"{_ai_words(ai)}: {data[len(ai) :]!r} does not fit its format ({_format_words(ai)})"
+    if m := _BIIP_BAD_DATE.fullmatch(message):
+        return f"{_ai_words(m[1])}: {m[2]!r} is not a valid date"
+    if m := _BIIP_UNKNOWN_AI.fullmatch(message):
+        return f"({m[1]}) is not a GS1 Application Identifier"
+    if m := _BIIP_NO_AI.fullmatch(message):
+        return f"{m[1]!r} does not start with a GS1 Application Identifier"
+    if _BIIP_NO_HRI.fullmatch(message):
+        return "no (AI)value pairs found: write it as (01)...(21)..."
+    if m := _BIIP_CHECK.fullmatch(message):
+        return f"{m[1]} {m[2]} has a wrong check digit (expected {m[3]})"
+    return message
+
+
+def _ai_words(ai: str) -> str:
+    """`AI (17) Expiration date (YYMMDD)`: the number and what GS1 calls it."""
+    try:
+        return f"AI ({ai}) {GS1ApplicationIdentifier.extract(ai).description}"
+    except ParseError:
+        return f"AI ({ai})"
+
+
+def _format_words(ai: str) -> str:
+    """GS1's format of an AI's data in words: `N2+X..20` -> `up to 20 characters`."""
+    try:
+        fmt = GS1ApplicationIdentifier.extract(ai).format
+    except ParseError:
+        return "see the GS1 General Specifications"
+    data = fmt.split("+", 1)[1] if "+" in fmt else fmt
+    words = []
+    for part in data.split("+"):
+        m = _AI_FORMAT_PART.fullmatch(part)
+        if m is None:
+            return data  # optional parts ([+N..12]) and the like: GS1's own notation
+        kind = "digits" if m[1] == "N" else "characters"
+        fixed, most = m[2], m[3]
+        words.append(f"up to {most} {kind}" if most else f"{fixed} {kind}")
+    return " then ".join(words)
 
 
 def _bare_key(sscc: str | None, gtin: str | None) -> list[tuple[str, str]]:
@@ -700,7 +772,11 @@ def _bare_key(sscc: str | None, gtin: str | None) -> list[tuple[str, str]]:
 
 
 def _keys_from_pairs(pairs: list[tuple[str, str]]) -> list[str]:
-    found = dict(reversed(pairs))  # first occurrence wins
+    found: dict[str, str] = {}
+    for ai, value in pairs:
+        if found.setdefault(ai, value) != value:
+            # GS1 General Specifications: an AI may repeat only with the same data.
+            raise IdentifierError(f"AI ({ai}) appears twice with different values")
     out: list[str] = []
     for ai, value in pairs:
         if ai not in _KEY_NAMES:
@@ -726,3 +802,51 @@ def from_element_string(text: str) -> list[str]:
     if text.isdigit() and len(text) in (8, 12, 13, 14, 18):
         return [_render_dl(_make_key([("00" if len(text) == 18 else "01", text)]))]
     return _keys_from_pairs(_element_pairs(text))
+
+
+# What a key names, by its AI and qualifier, for element_string_key's `want`.
+_CLASS_KEYS = {("01", None): "a GTIN", ("01", "10"): "a lot (GTIN and batch/lot number)"}
+_WANTED = {
+    "instance": "an instance (a unit, case, pallet, asset ...)",
+    "class": "a class (a GTIN, or a lot: GTIN and batch/lot number)",
+    "location": "a location (a GLN, AI 414, with its extension AI 254)",
+}
+
+
+def _names(key: str) -> tuple[str, str | None]:
+    """(AI, qualifier AI or None) of a canonical Digital Link key."""
+    parts = key[len(DL_BASE) :].split("/")
+    return parts[0], parts[2] if len(parts) > 2 else None
+
+
+def _fits(key: str, want: str) -> bool:
+    if want == "class":
+        return _names(key) in _CLASS_KEYS
+    if want == "instance":
+        return _names(key) not in _CLASS_KEYS
+    return want != "location" or _names(key)[0] == "414"
+
+
+def _described(key: str) -> str:
+    ai, qualifier = _names(key)
+    if (ai, qualifier) in _CLASS_KEYS:
+        return _CLASS_KEYS[ai, qualifier]
+    if ai == "01":
+        return "a unit (GTIN and serial number)"
+    name = _KEY_NAMES.get(ai, f"AI {ai}")
+    return f"an {name}" if name in ("SSCC", "ITIP") else f"a {name}"
+
+
+def element_string_key(text: str, want: str = "any") -> str:
+    """The canonical Digital Link of the identifier that barcode data (an element string, the
+    raw scan, or a URN / Digital Link) gives for `want`: "instance" (anything but a GTIN or a
+    lot), "class" (a GTIN or a lot: (01)...(10)...), "location" (a GLN, AI 414, with its
+    extension) or "any" (the most specific key). `(01)G(21)S(10)L` is the unit for "instance"
+    and the lot for "class". IdentifierError says what is wrong, or what the data names."""
+    keys = from_element_string(text)
+    if want == "any":
+        return keys[0]
+    for key in keys:
+        if _fits(key, want):
+            return key
+    raise IdentifierError(f"{text.strip()!r} names {_described(keys[0])}, not {_WANTED[want]}")

@@ -19,16 +19,19 @@ from django.utils import timezone
 from epcis.capture.hooks import run_after_store_hooks
 from epcis.identifiers import matching_key
 from epcis.ingest_tuning import tuned_for_ingest
-from epcis.models import CaptureJob, VocabularyElement
-from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
-from epcis.problems import EPCISError
+from epcis.models import CaptureJob, PartnerPolicy, VocabularyElement
 from epcis.normalise import EventRecord, event_record
+from epcis.parsing import DocumentError, EventError, ParsedDocument, ParsedEvent, parse_document
+from epcis.parsing.validation import STORABLE_DEFECTS
+from epcis.problems import EPCISError
 from epcis.storage import BatchOutcome, BatchWriter
 
 # Events per bulk write. The writer thread idles until the first batch is parsed, so the
 # first is small; later ones are large, to spread each batch's fixed round trips.
 FIRST_BATCH_SIZE = 500
 BATCH_SIZE = 4000
+# The job error's code for an event whose eventID is stored for a different event.
+EVENTID_CONFLICT = "eventid-conflict"
 
 
 @dataclass(slots=True)
@@ -92,7 +95,10 @@ def _store_events(
         writer = BatchWriter(raw, capture=capture, record_time=timezone.now())
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending: Future[BatchOutcome] | None = None
-            for batch in _batches(document.events, result, limit=settings.EPCIS_CAPTURE_LIMIT):
+            events = document.events
+            if stores_defects_as_sent(capture.owner_id):
+                events = map(accept_storable_defects, events)
+            for batch in _batches(events, result, limit=settings.EPCIS_CAPTURE_LIMIT):
                 _finish(pending, writer=writer, result=result)
                 pending = None
                 if result.errors and not proceed:
@@ -114,6 +120,22 @@ def _finish(pending: Future[BatchOutcome] | None, *, writer: BatchWriter, result
             owner_id=writer.owner_id,
             record_time=writer.record_time,
         )
+
+
+def stores_defects_as_sent(owner_id: int) -> bool:
+    """Whether this partner is on "store and warn" for identifier-level defects."""
+    policy = PartnerPolicy.objects.filter(user_id=owner_id).values_list("identifier_defects")
+    return policy.first() == (PartnerPolicy.IdentifierDefects.WARN,)
+
+
+def accept_storable_defects(parsed: ParsedEvent) -> ParsedEvent:
+    """Identifier and vocabulary defects become warnings: the event is stored as sent (its
+    identifiers matched by their text as given), and the job lists each defect."""
+    for error in parsed.errors:
+        if error.severity == "error" and error.code in STORABLE_DEFECTS:
+            error.severity = "warning"
+            error.message = f"stored as sent (store and warn): {error.message}"
+    return parsed
 
 
 def _done(outcome: BatchOutcome) -> Future[BatchOutcome]:
@@ -159,8 +181,10 @@ def _account(outcome: BatchOutcome, result: IngestResult) -> None:
     result.stored_count += len(outcome.stored)
     result.duplicate_count += len(outcome.duplicates)
     for record, message in outcome.conflicts:
-        event_id = record.doc.get("eventID")
-        result.errors.append(EventError(record.index, event_id, "eventID", message))
+        # Named even when computed: the eventID at fault is the one stored.
+        result.errors.append(
+            EventError(record.index, record.event_id, "eventID", message, code=EVENTID_CONFLICT)
+        )
 
 
 def document_header(document: ParsedDocument) -> dict[str, Any]:

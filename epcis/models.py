@@ -63,6 +63,37 @@ class ApiKey(models.Model):
         return f"API key of {self.user}"
 
 
+class PartnerPolicy(models.Model):
+    """How the repository treats one partner's documents where a choice is the operator's.
+
+    `identifier_defects`: an identifier-level defect GS1's schemas do not catch (a wrong
+    check digit, a 15-digit SSCC, a misspelled CBV word) refuses the event by default; on
+    "warn" the event is stored exactly as sent, matched by its text as given, and the
+    capture job lists a warning per defect (seed data for a traceability system is often
+    imperfect, and refusing a whole file for one malformed SSCC loses the other events).
+    A partner without a row is strict.
+    """
+
+    class IdentifierDefects(models.TextChoices):
+        REFUSE = "refuse", "refuse the event (strict)"
+        WARN = "warn", "store as sent and warn"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_policy"
+    )
+    identifier_defects = models.CharField(
+        max_length=8, choices=IdentifierDefects.choices, default=IdentifierDefects.REFUSE
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "partner policy"
+        verbose_name_plural = "partner policies"
+
+    def __str__(self) -> str:
+        return f"policy of {self.user}"
+
+
 class CaptureJob(models.Model):
     """One captured document: its bytes, who sent it, and how processing went."""
 
@@ -141,6 +172,12 @@ FLOW_DISPOSITIONS = (
 )
 
 
+# An eventID that is a hash of the event (CBV's `ni:///sha-256;...`): given none, the event
+# gets one; a sender may stamp one in. Two events with the same content and eventIDs that
+# are not hashes are two events; otherwise one (see epcis.storage._Stored).
+HASH_ID_PREFIX = "ni:"
+
+
 class Event(models.Model):
     """One stored EPCIS event. `doc` is the event as captured (EPCIS 2.0 JSON form)."""
 
@@ -148,7 +185,11 @@ class Event(models.Model):
     # the event it corrects and is stored beside it, so the unique key adds its time.
     dedupe_key = CodePointCharField(max_length=400)
     event_id = CodePointCharField(max_length=300)
-    content_hash = models.CharField(max_length=100)
+    # The content key: the event hash over normalised namespaces (the same for the JSON-LD,
+    # 2.0 XML and 1.2 XML copies of an event, whatever their eventIDs), plus the time of an
+    # error declaration as in dedupe_key; for a later event with the same content under
+    # another explicit eventID, plus its dedupe key (see epcis.storage._Stored).
+    content_hash = CodePointCharField(max_length=600)
     type = CodePointCharField(max_length=200)
     action = models.CharField(max_length=8, blank=True)
     event_time = models.DateTimeField()
@@ -178,7 +219,12 @@ class Event(models.Model):
         # answered by walking the event_time index in query order and filtering as it goes.
         # Declared here rather than with unique=/db_index= on the fields: on PostgreSQL those
         # add a second, LIKE-only index per column, never used.
-        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key")]
+        # Both unique: capture finds an event's copies by either key in one query
+        # (BatchWriter._classify), and concurrent captures of one event cannot both store it.
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key"),
+            models.UniqueConstraint(fields=["content_hash"], name="event_content_hash"),
+        ]
         # Queries page in (time, id) order by row comparison (keyset), so the time indexes
         # end with id: a page starts at its position in the index, however deep.
         indexes = [

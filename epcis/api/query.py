@@ -15,11 +15,11 @@ from urllib.parse import quote, urlencode
 
 from django.db.models import Q
 from django.http import HttpResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, register_converter
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -78,6 +78,8 @@ class TextXMLRenderer(XMLRenderer):
 
 
 QUERY_RENDERERS = [JSONRenderer, LDJSONRenderer, XMLRenderer, TextXMLRenderer]
+# Listings and named-query definitions are JSON only in GS1's OpenAPI (and have no XML form).
+LISTING_RENDERERS: list[type[BaseRenderer]] = [JSONRenderer, LDJSONRenderer]
 
 
 class BoundedJSONParser(JSONParser):
@@ -226,17 +228,32 @@ class EventApi(DiscoveryView):
     @doc.describe_event
     def get(self, request: Request, event_id: str) -> Response:
         _refuse_long_uri(request)
-        if request.query_params:
-            raise QueryParameterError(
-                f"{', '.join(sorted(request.query_params))}: /events/{{eventID}} takes no "
-                "query parameters."
-            )
+        _refuse_query_parameters(request, event_id)
         formats = _output_formats(request)
         events = event_with_declarations(request.user, plain_path_value(event_id))
         if not events:
             raise EPCISProblem(404, "NoSuchResourceException", f"There is no event {event_id}.")
         document = _document(request, events, "SimpleEventQuery", formats)
         return Response(document, headers=dict(VERSION_HEADERS))
+
+
+def _refuse_query_parameters(request: Request, event_id: str) -> None:
+    if not request.query_params:
+        return
+    query = request.META.get("QUERY_STRING", "")
+    if event_id.startswith("ni:") and "ver" in request.query_params:
+        # A CBV 2.0 hash ID (ni:///sha-256;...?ver=CBV2.0) sent as it is: its `?` began
+        # the query string.
+        whole = f"{event_id}?{query}"
+        raise QueryParameterError(
+            f"The eventID {whole} was sent unencoded, so its '?{query}' became a query "
+            "string. Percent-encode the eventID in the path: "
+            f"/events/{quote(whole, safe='')}"
+        )
+    raise QueryParameterError(
+        f"{', '.join(sorted(request.query_params))}: /events/{{eventID}} takes no query "
+        "parameters (an eventID holding '?' or '#' must be percent-encoded in the path)."
+    )
 
 
 # -- top-level resources ------------------------------------------------------------------
@@ -262,6 +279,7 @@ def _resource_value(resource: Resource, value: str) -> str:
 class ResourceListApi(DiscoveryView):
     """GET /eventTypes, /epcs, /bizSteps, ...: the values found in the caller's events."""
 
+    renderer_classes = LISTING_RENDERERS
     resource_name = ""
 
     def get(self, request: Request) -> Response:
@@ -279,14 +297,18 @@ class ResourceListApi(DiscoveryView):
         return Response(collection(members), headers=headers)
 
 
+SUB_RESOURCES = ["events"]
+
+
 class ResourceApi(DiscoveryView):
     """GET /bizSteps/{bizStep} etc.: the sub-resources of one value (just `events`)."""
 
+    renderer_classes = LISTING_RENDERERS
     resource_name = ""
 
     def get(self, request: Request, value: str) -> Response:
         _resource_value(_resource(self.resource_name), value)
-        return Response(collection(["events"]), headers=dict(VERSION_HEADERS))
+        return Response(collection(SUB_RESOURCES), headers=dict(VERSION_HEADERS))
 
 
 class ResourceEventsApi(DiscoveryView):
@@ -298,6 +320,51 @@ class ResourceEventsApi(DiscoveryView):
         resource = _resource(self.resource_name)
         condition = resource.condition(_resource_value(resource, value))
         return query_response(request, also=(condition,))
+
+
+class ResourcePathApi(APIView):
+    """Any other path under /bizSteps/, /epcs/ ...: neither one value nor a value's
+    sub-resource. An unknown sub-resource of a value is a 404; a path holding no value is a
+    400 saying why the value is malformed. Every method answers so (OPTIONS too)."""
+
+    resource_name = ""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        return super().perform_content_negotiation(request, force=True)  # a 404, not a 406
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # authenticated first, as everywhere
+        raise _path_problem(_resource(self.resource_name), plain_path_value(kwargs["rest"]))
+
+
+SUB_RESOURCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def _path_problem(resource: Resource, rest: str) -> Exception:
+    if rest.endswith("/") and resource.path_problem(rest.rstrip("/")) is None:
+        return EPCISProblem(
+            404,
+            "NoSuchResourceException",
+            f"No resource at /{resource.name}/{rest}: drop the trailing '/'.",
+        )
+    segments = rest.split("/")
+    # The value is the longest head that is one, followed by a segment or two that read as
+    # names (not the rest of a malformed Digital Link: /01/04012345111113/21/7).
+    for cut in range(len(segments) - 1, max(0, len(segments) - 3), -1):
+        value, tail = "/".join(segments[:cut]), "/".join(segments[cut:])
+        if not all(SUB_RESOURCE_NAME.fullmatch(name) for name in segments[cut:]):
+            break
+        if value and resource.path_problem(value) is None:
+            return EPCISProblem(
+                404,
+                "NoSuchResourceException",
+                f"/{resource.name}/{value} has no sub-resource {tail!r}: its sub-resources "
+                f"are {', '.join(SUB_RESOURCES)}.",
+            )
+    meant = rest.removesuffix("/events") or rest
+    return QueryParameterError(
+        f"{meant!r} is not a valid {resource.name} value: {resource.path_problem(meant)}."
+    )
 
 
 # -- named queries ------------------------------------------------------------------------
@@ -327,6 +394,7 @@ def _named_document(named: NamedQuery) -> dict[str, Any]:
 class NamedQueriesApi(DiscoveryView):
     """POST /queries (save a query), GET /queries (the caller's queries, by name)."""
 
+    renderer_classes = LISTING_RENDERERS
     parser_classes = [BoundedJSONParser]
 
     @doc.describe_create_named_query
@@ -358,6 +426,8 @@ class NamedQueriesApi(DiscoveryView):
 
 class NamedQueryApi(DiscoveryView):
     """GET /queries/{name} (its definition), DELETE /queries/{name}."""
+
+    renderer_classes = LISTING_RENDERERS
 
     @doc.describe_named_query
     def get(self, request: Request, name: str) -> Response:
@@ -414,7 +484,39 @@ def _resource_view(base: type[APIView], name: str, description: Any) -> type[API
     return cast(type[APIView], extend_schema_view(get=description)(view))
 
 
+class ResourceValueConverter:
+    """`<epcs:value>` etc.: one value of the resource, which may hold '/' (a Digital Link)
+    but is never a value followed by a sub-resource (see Resource.path_problem). A path that
+    is not one value makes the route not match (Django tries the next one)."""
+
+    regex = ".+"
+    resource: Resource
+
+    def to_python(self, value: str) -> str:
+        if self.resource.path_problem(value) is not None:
+            raise ValueError(value)
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+for _name, _resource_definition in RESOURCES.items():
+    register_converter(
+        type(f"{_name}Converter", (ResourceValueConverter,), {"resource": _resource_definition}),
+        _name,
+    )
+
+
 def _resource_routes(name: str) -> list[URLPattern]:
+    """/{name}, /{name}/{value}/events, /{name}/{value}, and the catch-all for the rest.
+
+    To give a value another sub-resource (the lineage's /epcs/{epc}/state, /hierarchy and
+    /timeline), put its route before these: before `query_urlpatterns` in epcis/api/urls.py,
+    or in a urlconf that config/urls.py includes first (as trace.api.urls is). Django takes
+    the first route that matches, and this family's catch-all answers 404 for any
+    sub-resource it does not know.
+    """
     listing = doc.describe_listing(
         name, f"The {name} found in the caller's events.", identifiers=RESOURCES[name].identifier
     )
@@ -424,11 +526,12 @@ def _resource_routes(name: str) -> list[URLPattern]:
     sub_resources = doc.describe_sub_resources(f"{name}Value", name)
     return [
         path(name, _resource_view(ResourceListApi, name, listing).as_view(), name=f"{name}"),
-        # /events first: <path:> would also take "x/events" as a value.
         path(
-            f"{name}/<path:value>/events", _resource_view(ResourceEventsApi, name, events).as_view()
+            f"{name}/<{name}:value>/events",
+            _resource_view(ResourceEventsApi, name, events).as_view(),
         ),
-        path(f"{name}/<path:value>", _resource_view(ResourceApi, name, sub_resources).as_view()),
+        path(f"{name}/<{name}:value>", _resource_view(ResourceApi, name, sub_resources).as_view()),
+        path(f"{name}/<path:rest>", ResourcePathApi.as_view(resource_name=name)),
     ]
 
 

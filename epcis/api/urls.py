@@ -15,7 +15,11 @@ urlpatterns = [
     # <path:>: an eventID such as ni:///sha-256;... holds slashes once URL-decoded.
     path("events/<path:event_id>", EventApi.as_view(), name="event"),
     # /eventTypes, /epcs, /bizSteps, /bizLocations, /readPoints, /dispositions (each with
-    # /{value} and /{value}/events) and /queries. `epcs/<path:value>` takes any deeper path,
-    # so routes like /epcs/{epc}/state must be listed before this line.
+    # /{value} and /{value}/events) and /queries. Each family ends with a catch-all that
+    # answers 404 for an unknown sub-resource (/epcs/{epc}/anything), so another
+    # sub-resource of a value is a route that comes first: listed before this line, or in a
+    # urlconf included before this one (config/urls.py includes trace.api.urls so, for
+    # /epcs/{epc}/state, /hierarchy and /timeline). Django takes the first route that
+    # matches: an identifier never swallows them.
     *query_urlpatterns,
 ]

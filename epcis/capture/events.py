@@ -10,11 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from epcis.capture.hooks import run_after_store_hooks
+from epcis.ingest import accept_storable_defects, stores_defects_as_sent
 from epcis.models import CaptureJob
+from epcis.normalise import EventRecord, event_record
 from epcis.parsing import EventError
 from epcis.parsing.jsonld import parse_json_event
 from epcis.problems import EPCISError
-from epcis.normalise import EventRecord, event_record
 from epcis.storage import store_batch
 
 Status = CaptureJob.Status
@@ -45,6 +46,8 @@ def capture_single_event(*, owner: User, body: bytes) -> str:
     AfterStoreHookFailed (nothing stored).
     """
     parsed = parse_json_event(body)
+    if stores_defects_as_sent(owner.pk):
+        parsed = accept_storable_defects(parsed)
     errors = [error for error in parsed.errors if error.severity == "error"]
     if errors:
         raise EventRejected(errors)

@@ -29,8 +29,8 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from epcis.models import Role
-from epcis.problems import EPCISError
 from epcis.normalise import EventRecord
+from epcis.problems import EPCISError
 
 CBV_MASTER_DATA = "urn:epcglobal:cbv:mda:"
 Hook = Callable[[list["StoredEvent"]], Any]
@@ -124,10 +124,8 @@ def run_after_store_hooks(
 def stored_event(
     pk: int, record: EventRecord, capture_id: int, owner_id: int, record_time: datetime
 ) -> StoredEvent:
-    by_role: dict[int, list[tuple[str, float | None, str]]] = {}
-    for role, canonical, quantity, uom in record.identifiers:
-        by_role.setdefault(role, []).append((canonical, quantity, uom))
-    ids = _identifier_lists(by_role)
+    # Built for every event of every batch: the empty lists most events have cost nothing.
+    pairs = record.sources_destinations
     return StoredEvent(
         pk=pk,
         event_id=record.event_id,
@@ -142,37 +140,48 @@ def stored_event(
         read_point=record.read_point,
         biz_location=record.biz_location,
         transformation_id=record.transformation_id,
-        **ids,
-        sources=tuple((t, v) for kind, t, v in record.sources_destinations if kind == "s"),
-        destinations=tuple((t, v) for kind, t, v in record.sources_destinations if kind == "d"),
+        **_identifier_lists(record.identifiers),
+        sources=tuple((t, v) for kind, t, v in pairs if kind == "s") if pairs else (),
+        destinations=tuple((t, v) for kind, t, v in pairs if kind == "d") if pairs else (),
         biz_transactions=tuple(record.biz_transactions),
-        lot=_ilmd_text(record, "lotNumber"),
-        expiry=_ilmd_text(record, "itemExpirationDate"),
+        lot=_ilmd_text(record, "lotNumber") if record.extension_fields else "",
+        expiry=_ilmd_text(record, "itemExpirationDate") if record.extension_fields else "",
         retracts=record.event_id if record.declaration_time is not None else "",
         corrective_event_ids=tuple(v for kind, v in record.vocabulary_values if kind == "cor"),
         doc=record.doc,
     )
 
 
-def _identifier_lists(by_role: dict[int, list[tuple[str, float | None, str]]]) -> dict:
-    def epcs(role: int) -> tuple[str, ...]:
-        return tuple(canonical for canonical, _, _ in by_role.get(role, ()))
+# StoredEvent's field for each identifier role, and the fields of an event without any.
+_EPC_FIELDS = {
+    int(Role.PARENT): "parent",
+    int(Role.EPC): "epc_list",
+    int(Role.CHILD): "children",
+    int(Role.INPUT): "inputs",
+    int(Role.OUTPUT): "outputs",
+}
+_QUANTITY_FIELDS = {
+    int(Role.QUANTITY): "quantity_list",
+    int(Role.CHILD_QUANTITY): "child_quantities",
+    int(Role.INPUT_QUANTITY): "input_quantities",
+    int(Role.OUTPUT_QUANTITY): "output_quantities",
+}
+_NO_IDENTIFIERS = dict.fromkeys((*_EPC_FIELDS.values(), *_QUANTITY_FIELDS.values()), ())
 
-    def quantities(role: int) -> tuple[Quantity, ...]:
-        return tuple(Quantity(c, q, u) for c, q, u in by_role.get(role, ()))
 
-    parents = epcs(Role.PARENT)
-    return {
-        "parent": parents[0] if parents else "",
-        "epc_list": epcs(Role.EPC),
-        "children": epcs(Role.CHILD),
-        "inputs": epcs(Role.INPUT),
-        "outputs": epcs(Role.OUTPUT),
-        "quantity_list": quantities(Role.QUANTITY),
-        "child_quantities": quantities(Role.CHILD_QUANTITY),
-        "input_quantities": quantities(Role.INPUT_QUANTITY),
-        "output_quantities": quantities(Role.OUTPUT_QUANTITY),
-    }
+def _identifier_lists(identifiers: list[tuple[int, str, float | None, str]]) -> dict:
+    """The identifier fields of a StoredEvent, in one pass over the record's rows."""
+    found: dict[str, list[Any]] = {}
+    for role, canonical, quantity, uom in identifiers:
+        name = _EPC_FIELDS.get(role)
+        if name is not None:
+            found.setdefault(name, []).append(canonical)
+        else:
+            found.setdefault(_QUANTITY_FIELDS[role], []).append(Quantity(canonical, quantity, uom))
+    lists: dict[str, Any] = {**_NO_IDENTIFIERS, **{k: tuple(v) for k, v in found.items()}}
+    parents = lists["parent"]
+    lists["parent"] = parents[0] if parents else ""
+    return lists
 
 
 def _ilmd_text(record: EventRecord, name: str) -> str:

@@ -42,8 +42,9 @@ def receive_document(
     """Store the document and a queued job for it; the caller enqueues it once committed.
 
     The document is checked while it streams to storage (well-formed, an EPCIS document,
-    no DTD tricks): a bad one raises DocumentError and nothing is stored. Raises
-    CaptureTooLarge before reading when Content-Length says so, else as soon as it is.
+    no DTD tricks, nothing unknown around its events): a bad one raises DocumentError and
+    nothing is stored. Raises CaptureTooLarge before reading when Content-Length says so,
+    else as soon as it is.
     """
     limit = settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT
     if content_length is not None and content_length > limit:

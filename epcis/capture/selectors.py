@@ -40,7 +40,9 @@ def capture_jobs_page(
 
 
 def capture_job_document(job: CaptureJob) -> dict[str, Any]:
-    """GS1 CaptureJob, plus our counts. `success` is only stated once the job has finished."""
+    """GS1 CaptureJob, plus our counts: the document's events, of those the ones already
+    stored, and the ones this job stored (with `proceed`, the valid ones). `success` is only
+    stated once the job has finished."""
     running = job.status in (Status.QUEUED, Status.RUNNING)
     document: dict[str, Any] = {
         "captureID": str(job.pk),
@@ -51,6 +53,7 @@ def capture_job_document(job: CaptureJob) -> dict[str, Any]:
         "errors": job.errors,
         "eventCount": job.event_count,
         "duplicateCount": job.duplicate_count,
+        "storedCount": job.stored_count,
     }
     if not running:
         document["success"] = job.status == Status.SUCCEEDED

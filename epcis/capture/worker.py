@@ -22,13 +22,15 @@ from django.utils import timezone
 
 from epcis.capture.documents import stored_document
 from epcis.capture.hooks import AfterStoreHookFailed
-from epcis.ingest import IngestResult, TooManyEvents, ingest_document
+from epcis.ingest import EVENTID_CONFLICT, IngestResult, TooManyEvents, ingest_document
 from epcis.models import CaptureJob
 from epcis.parsing import DocumentError, EventError
 from epcis.problems import problem
 
 logger = logging.getLogger(__name__)
 Status = CaptureJob.Status
+# EventError codes a job's errors[] carries as "code", a contract with clients (DESIGN §10).
+PUBLISHED_CODES = frozenset({EVENTID_CONFLICT})
 
 
 class _ClaimLost(Exception):
@@ -99,6 +101,8 @@ def event_problem(error: EventError) -> dict[str, Any]:
     extra = {"eventIndex": error.index, "eventID": error.event_id, "field": error.field}
     if error.severity != "error":
         extra["severity"] = error.severity
+    if error.code in PUBLISHED_CODES:
+        extra["code"] = error.code
     return problem(400, f"{who}: {where}{error.message}", "ValidationException", **extra)
 
 

@@ -1,10 +1,16 @@
 """Parse EPCIS 2.0 JSON / JSON-LD documents and bare events into the canonical shape.
 
 No network access, ever: GS1's standard context URLs are known here (their prefixes
-are built in); an inline context object defines extension prefixes; any other remote
-context URL is not fetched and simply defines nothing, so a document that relies on it
-is accepted only if every extension prefix it uses is defined inline (otherwise each
-event using an undefined prefix gets an error naming it).
+are built in); an inline context object defines extension prefixes; a context URL an
+operator registered (EPCIS_JSONLD_CONTEXTS: URL -> local file, read at start-up) defines
+the prefixes of that file, as if they were written inline; any other remote context URL
+is not fetched and defines nothing, so a document that relies on it is accepted only if
+every extension prefix it uses is defined otherwise (each event using an undefined prefix
+gets an error naming it, and saying how the context could be registered).
+
+A document is checked around its events (`structure`: unknown members of the document,
+epcisBody, queryResults and resultsBody are refused), and a UTF-8 byte-order mark before
+it is skipped (RFC 8259 §8.1), whether it is read whole or streamed.
 
 Documents up to `ORJSON_MAX_BYTES` are read with orjson (exact line/column on syntax
 errors); larger ones stream event by event with ijson's C backend, so memory stays flat
@@ -21,12 +27,16 @@ from typing import IO, Any, BinaryIO
 
 import ijson
 import orjson
+from django.conf import settings
 
+import epcis.parsing.structure as structure
 from epcis import cbv
 from epcis.parsing.types import DocumentError, EventError, JSONDict, ParsedDocument, ParsedEvent
 from epcis.parsing.validation import validated_event
 
 ORJSON_MAX_BYTES = 16 * 1024 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+CONTEXTS_SETTING = "EPCIS_JSONLD_CONTEXTS"
 
 # Prefixes defined by GS1's EPCIS 2.0 contexts (standard and "simple" variants).
 GS1_PREFIXES = {
@@ -68,7 +78,8 @@ _REPORT_CBV = (("type", "measurementType"), ("exception", "alertType"), ("compon
 
 
 def context_namespaces(context: object) -> dict[str, str]:
-    """Prefixes an @context defines inline; GS1's URLs add nothing here (built in)."""
+    """Prefixes an @context defines inline or by a registered URL, in its order (a later
+    entry wins, as in JSON-LD); GS1's URLs add nothing here (built in)."""
     entries = context if isinstance(context, list) else [context]
     namespaces: dict[str, str] = {}
     for entry in entries:
@@ -77,7 +88,84 @@ def context_namespaces(context: object) -> dict[str, str]:
                 # "rail:vehicleAxleCount": {"@type": ...} defines a term, not a prefix.
                 if isinstance(iri, str) and not term.startswith("@") and ":" not in term:
                     namespaces[term] = iri
+        elif isinstance(entry, str):
+            namespaces.update(registered_prefixes(entry))
     return namespaces
+
+
+def registered_contexts() -> dict[str, JSONDict]:
+    """URL -> the `@context` object of the file an operator registered for it (settings)."""
+    return getattr(settings, CONTEXTS_SETTING, {}) if settings.configured else {}
+
+
+_GEN_DELIMS = tuple(":/?#[]@")
+_prefix_cache: dict[int, tuple[JSONDict, dict[str, str]]] = {}
+
+
+def registered_prefixes(url: str) -> dict[str, str]:
+    """The prefixes the context registered for `url` defines; {} when none is registered."""
+    context = registered_contexts().get(url)
+    if context is None:
+        return {}
+    hit = _prefix_cache.get(id(context))
+    if hit is None or hit[0] is not context:
+        hit = _prefix_cache[id(context)] = (context, context_prefixes(context))
+    return hit[1]
+
+
+def context_prefixes(context: JSONDict) -> dict[str, str]:
+    """The prefix definitions of a JSON-LD context object (JSON-LD 1.1, "prefix flag"): a
+    term mapped to an IRI string ending in a gen-delim character (`/`, `#`, `:` ...), or an
+    expanded `{"@id": ...}` definition with `"@prefix": true` (or, as JSON-LD 1.0 read it,
+    no `@prefix` and such an IRI). Compact IRIs are expanded through the context itself.
+    Terms that name one property ("lotStatus": "hc:lotStatus") are not prefixes."""
+    prefixes: dict[str, str] = {}
+    for term, definition in context.items():
+        if term.startswith("@") or ":" in term:
+            continue
+        iri, flag = definition, None
+        if isinstance(definition, dict):
+            iri, flag = definition.get("@id"), definition.get("@prefix")
+        if isinstance(iri, str) and flag is not False:
+            iri = _expanded(iri, context)
+            if flag is True or iri.endswith(_GEN_DELIMS):
+                prefixes[term] = iri
+    return prefixes
+
+
+def _expanded(iri: str, context: JSONDict) -> str:
+    prefix, colon, rest = iri.partition(":")
+    base = context.get(prefix) if colon and not rest.startswith("//") else None
+    base = base.get("@id") if isinstance(base, dict) else base
+    return base + rest if isinstance(base, str) and "://" in base else iri
+
+
+def unregistered_contexts(context: object) -> list[str]:
+    """The context URLs of an @context that are neither GS1's nor registered here."""
+    entries = context if isinstance(context, list) else [context]
+    known = registered_contexts()
+    return [
+        entry
+        for entry in entries
+        if isinstance(entry, str) and entry not in GS1_CONTEXT_URLS and entry not in known
+    ]
+
+
+_UNDEFINED = "is not defined in the @context"
+
+
+def _explain_undefined_prefixes(parsed: ParsedEvent, urls: list[str]) -> ParsedEvent:
+    """Errors about undefined prefixes name the unregistered contexts that may define them."""
+    if urls and parsed.errors:
+        hint = (
+            f"; the @context names {', '.join(urls)}, which this repository does not know "
+            f"(contexts are never fetched): an operator can register a local copy with "
+            f"{CONTEXTS_SETTING}=<url>=<path>"
+        )
+        for error in parsed.errors:
+            if error.message.endswith(_UNDEFINED):
+                error.message += hint
+    return parsed
 
 
 class _Namespaces:
@@ -88,16 +176,22 @@ class _Namespaces:
     defining them share one interned dict.
     """
 
-    def __init__(self, declared: dict[str, str]) -> None:
+    def __init__(self, declared: dict[str, str], unregistered: list[str] | None = None) -> None:
         self.declared = declared
+        # Context URLs that define nothing here, of the document and of the current event.
+        self.unregistered = unregistered or []
+        self.event_unregistered = self.unregistered
         self.named_by_iri = False  # set by `widen` while the current event is validated
         self._interned: dict[frozenset[str], dict[str, str]] = {frozenset(): declared}
         self._extras_of: dict[int, frozenset[str]] = {id(declared): frozenset()}
 
     def for_event(self, event: JSONDict) -> dict[str, str]:
         self.named_by_iri = False
+        self.event_unregistered = self.unregistered
         if "@context" in event:
-            return {**self.declared, **context_namespaces(event.pop("@context"))}
+            context = event.pop("@context")
+            self.event_unregistered = [*self.unregistered, *unregistered_contexts(context)]
+            return {**self.declared, **context_namespaces(context)}
         return self.declared
 
     def widen(self, namespaces: dict[str, str], key: str) -> dict[str, str] | None:
@@ -203,17 +297,24 @@ def _parsed_event(raw: object, namespaces: _Namespaces, index: int) -> ParsedEve
         event_namespaces = {**event_namespaces}
         _rename_iri_keys(raw, event_namespaces)
         parsed = validated_event(raw, event_namespaces, index, namespaces.widen)
+    if parsed.namespaces is not event_namespaces:  # widened with GS1's prefixes
+        parsed.written_namespaces = event_namespaces
     return parsed
 
 
 def parse_json_event(data: bytes) -> ParsedEvent:
     """Parse one bare event (POST /events); it carries its own @context."""
     raw = _loads(data)
+    if isinstance(raw, dict) and "type" not in raw and isinstance(raw.get("isA"), str):
+        raise DocumentError("not_epcis", structure.epcis_12_json_problem(raw["isA"]))
     if not isinstance(raw, dict) or "type" not in raw:
         raise DocumentError("not_epcis", "expected an EPCIS event: a JSON object with a type")
     if raw["type"] in _DOCUMENT_TYPES:
         raise DocumentError("not_epcis", f"expected a single event, got an {raw['type']}")
-    return _parsed_event(raw, _Namespaces({}), 0)
+    namespaces = _Namespaces({})
+    return _explain_undefined_prefixes(
+        _parsed_event(raw, namespaces, 0), namespaces.event_unregistered
+    )
 
 
 # -- documents -------------------------------------------------------------------------
@@ -221,7 +322,7 @@ def parse_json_event(data: bytes) -> ParsedEvent:
 
 def _loads(data: bytes) -> Any:
     try:
-        return orjson.loads(data)
+        return orjson.loads(data[3:] if data[:3] == UTF8_BOM else data)
     except orjson.JSONDecodeError as error:
         raise DocumentError(
             "malformed", f"malformed JSON: {error.msg}", line=error.lineno, column=error.colno
@@ -231,13 +332,29 @@ def _loads(data: bytes) -> Any:
 def parse_json(stream: BinaryIO) -> ParsedDocument:
     """Parse an EPCISDocument or EPCISQueryDocument; events are yielded lazily.
 
-    A syntax error that only streaming reveals is raised as DocumentError from the
-    events iterator: the caller must treat the whole document as unusable then.
+    A large document is read twice: once whole for its header and structure (so a
+    syntax error anywhere is raised here), then event by event. A DocumentError from the
+    events iterator still means the whole document is unusable.
     """
     head = stream.read(ORJSON_MAX_BYTES + 1)
     if len(head) <= ORJSON_MAX_BYTES:
         return _document(_loads(head), iter_events=None)
-    return _streamed_document(_rewound(stream, head))
+    rewound = _rewound(stream, head)
+    return _streamed_document(_AfterBOM(rewound) if head[:3] == UTF8_BOM else rewound)
+
+
+class _AfterBOM:
+    """A seekable stream read from after its UTF-8 byte-order mark (ijson refuses one)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        stream.seek(len(UTF8_BOM))
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def seek(self, offset: int) -> None:
+        self._stream.seek(offset + len(UTF8_BOM))
 
 
 def _rewound(stream: BinaryIO, head: bytes) -> IO[bytes]:
@@ -252,38 +369,35 @@ def _rewound(stream: BinaryIO, head: bytes) -> IO[bytes]:
     return spool
 
 
-def _document_type(document: object) -> str:
-    if not isinstance(document, dict):
-        raise DocumentError("not_epcis", "not an EPCIS document: the top level is not an object")
-    document_type = document.get("type")
-    if document_type not in _DOCUMENT_TYPES:
-        raise DocumentError(
-            "not_epcis",
-            f"not an EPCIS document: type is {document_type!r}, "
-            "expected EPCISDocument or EPCISQueryDocument",
-        )
+def _document_type(shape: structure.JsonShape) -> str:
+    """The type of a document whose structure (`structure`) is sound; DocumentError if not."""
+    document_type = structure.json_document_type(shape)
+    if isinstance(document_type, tuple):
+        raise DocumentError(*document_type)
+    problem = structure.json_structure_problem(document_type, shape)
+    if problem is not None:
+        raise DocumentError("invalid", problem)
     return document_type
 
 
 def _event_list(document: JSONDict, document_type: str) -> list[object]:
-    node: object = document.get("epcisBody")
-    path = "epcisBody"
+    node: Any = document["epcisBody"]
     for key in _DOCUMENT_TYPES[document_type]:
-        if not isinstance(node, dict) or key not in node:
-            raise DocumentError("invalid", f"{path}.{key} is missing")
-        node, path = node[key], f"{path}.{key}"
-    if not isinstance(node, list):
-        raise DocumentError("invalid", f"{path} must be a list of events")
-    return node
+        node = node[key]
+    return node  # a list: the structure was checked
 
 
-def _document(document: object, iter_events: Iterator[object] | None) -> ParsedDocument:
-    """Build the ParsedDocument from the header; events come from the body or `iter_events`."""
-    document_type = _document_type(document)
+def _document(
+    document: object, iter_events: Iterator[object] | None, shape: structure.JsonShape | None = None
+) -> ParsedDocument:
+    """Build the ParsedDocument from the header; events come from the body or `iter_events`
+    (a streamed document, whose `shape` the header pass collected)."""
+    document_type = _document_type(shape or structure.json_shape(document))
     assert isinstance(document, dict)
     if iter_events is None:
         iter_events = iter(_event_list(document, document_type))
-    namespaces = _Namespaces(context_namespaces(document.get("@context")))
+    context = document.get("@context")
+    namespaces = _Namespaces(context_namespaces(context), unregistered_contexts(context))
     return ParsedDocument(
         syntax="json",
         document_type=document_type,
@@ -300,7 +414,8 @@ def _document(document: object, iter_events: Iterator[object] | None) -> ParsedD
 def _events(raw_events: Iterator[object], namespaces: _Namespaces) -> Iterator[ParsedEvent]:
     try:
         for index, raw in enumerate(raw_events):
-            yield _parsed_event(raw, namespaces, index)
+            parsed = _parsed_event(raw, namespaces, index)
+            yield _explain_undefined_prefixes(parsed, namespaces.event_unregistered)
     except ijson.JSONError as error:
         raise DocumentError("malformed", f"malformed JSON: {error}") from None
 
@@ -352,54 +467,68 @@ def _header_extensions(document: JSONDict) -> JSONDict:
 # -- streaming large documents ---------------------------------------------------------
 
 
-def _streamed_document(stream: IO[bytes]) -> ParsedDocument:
-    """Read the header with ijson, then stream the events in a second pass over `stream`."""
-    header = _streamed_header(stream)
-    document_type = _document_type(header)
+def _streamed_document(stream: IO[bytes] | _AfterBOM) -> ParsedDocument:
+    """Read the header and the shape in one pass with ijson, then stream the events in a
+    second pass over `stream`."""
+    try:
+        header, shape = scan_json(stream, header=True)
+    except ijson.JSONError as error:
+        raise DocumentError("malformed", f"malformed JSON: {error}") from None
+    document_type = _document_type(shape)
     stream.seek(0)
     prefix = ".".join(("epcisBody", *_DOCUMENT_TYPES[document_type], "item"))
     items = ijson.items(stream, prefix, use_float=True)
-    return _document(header, iter_events=items)
+    return _document(header, iter_events=items, shape=shape)
 
 
-def _streamed_header(stream: IO[bytes]) -> JSONDict:
-    """Every top-level member but epcisBody, and the extension members of a query document's
-    epcisBody.queryResults (as `epcisBody.queryResults`).
+def scan_json(stream: Any, *, header: bool) -> tuple[JSONDict, structure.JsonShape]:
+    """One pass over a whole JSON document with ijson, building nothing but: its shape
+    (`structure.JsonShape`: member names of the containers, kinds of values, type, isA)
+    and, with `header`, every top-level member but epcisBody, the extension members of a
+    query document's epcisBody.queryResults and its resultsBody.vocabularyList (under
+    `epcisBody`). Wherever the header is written, before the events or after. Raises
+    ijson.JSONError on a syntax error.
 
-    Writers put the header first, so reading stops at epcisBody (at resultsBody in a query
-    document) when @context has been seen; when it has not, the whole document is read
-    (events skipped) to find it. So a queryResults extension written after resultsBody is
-    only seen when @context comes late too.
+    The upload check runs it with `header=False`, the streaming parser with `header=True`.
+    It costs a loop step per JSON token (~120 MB/s): the price of knowing every member name
+    of the containers, which a C-level `ijson.items` pass cannot tell.
     """
-    header: JSONDict = {}
-    results: JSONDict = {}
+    shape = structure.JsonShape()
+    keys, kinds, watched = shape.keys, shape.kinds, structure.JSON_WATCHED
+    built: dict[str, JSONDict] = {parent: {} for parent in _BUILT}
     builder: ijson.ObjectBuilder | None = None
-    target, name, path = header, "", ""
-    try:
-        for prefix, event, value in ijson.parse(stream, use_float=True):
-            if event == "map_key" and prefix in _HEADER_PARENTS:
-                if "@context" in header and (
-                    value == "resultsBody"
-                    or (value == "epcisBody" and header.get("type") == "EPCISDocument")
-                ):
-                    break
-                target, name = (results, value) if prefix else (header, value)
-                path = f"{prefix}.{value}" if prefix else value
-                # in queryResults only extension members are wanted
-                wanted = ":" in value if prefix else value != "epcisBody"
-                builder = ijson.ObjectBuilder() if wanted else None
-            elif builder is not None and prefix:
-                builder.event(event, value)
-                if prefix == path and event in _VALUE_ENDS:
-                    target[name] = builder.value
-                    builder = None
-    except ijson.JSONError as error:
-        raise DocumentError("malformed", f"malformed JSON: {error}") from None
-    header["epcisBody"] = {"queryResults": results} if results else {}
-    return header
+    target, name, path = built[""], "", ""
+    for prefix, event, value in ijson.parse(stream, use_float=True):
+        if builder is not None:
+            builder.event(event, value)
+            if prefix == path and event in _VALUE_ENDS:
+                target[name] = builder.value
+                builder = None
+        elif event == "map_key":
+            names = keys.get(prefix)
+            if names is not None:
+                names.append(value)
+                if prefix in built and _BUILT[prefix](value, header):
+                    builder, target, name = ijson.ObjectBuilder(), built[prefix], value
+                    path = f"{prefix}.{value}" if prefix else value
+        elif prefix in watched and prefix not in kinds:
+            kinds[prefix] = event if event in _STARTS else "scalar"
+            if event == "start_map" and prefix in structure.JSON_CONTAINER_PATHS:
+                keys[prefix] = []
+    members = built[""]
+    shape.type, shape.is_a = members.get("type"), members.get("isA")
+    results = built["epcisBody.queryResults"]
+    if built["epcisBody.queryResults.resultsBody"]:
+        results["resultsBody"] = built["epcisBody.queryResults.resultsBody"]
+    members["epcisBody"] = {"queryResults": results} if results else {}
+    return members, shape
 
 
-_HEADER_PARENTS = frozenset({"", "epcisBody.queryResults"})
-
-
+# The members whose values `scan_json` builds: (name, header wanted) -> build it.
+_BUILT = {
+    "": lambda key, header: key in ("type", "isA") or (header and key != "epcisBody"),
+    "epcisBody.queryResults": lambda key, header: header and ":" in key,
+    "epcisBody.queryResults.resultsBody": lambda key, header: header and key == "vocabularyList",
+}
+_STARTS = frozenset({"start_map", "start_array"})
 _VALUE_ENDS = frozenset({"end_map", "end_array", "string", "number", "boolean", "null"})

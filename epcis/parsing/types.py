@@ -46,6 +46,10 @@ class EventError:
     message: str
     # "warning": a data-integrity signal that does not make the event invalid (see validation).
     severity: str = "error"
+    # What kind of defect: "identifier" (a malformed EPC, GLN, ... the schemas do not catch) or
+    # "vocabulary" (not a CBV value) can be stored as sent for a partner on "store and warn";
+    # "" for everything else (structure, times, ...), which is never stored.
+    code: str = ""
 
 
 @dataclass(slots=True)
@@ -57,6 +61,10 @@ class ParsedEvent:
     # Filled by validation: the matching keys of the identifiers it checked, and eventTime.
     keys: MatchingKeys = field(default_factory=MatchingKeys)
     event_time: datetime | None = None
+    # The prefixes as the document wrote them, when `namespaces` has more: a JSON-LD event
+    # using a prefix of GS1's context (cbvmda:) that it never defines. None: as written.
+    # The event hash ID is computed from these, as the reference implementation does.
+    written_namespaces: dict[str, str] | None = None
 
     @property
     def is_valid(self) -> bool:
@@ -94,8 +102,9 @@ class DocumentError(EPCISError):
     def __init__(
         self, kind: str, message: str, *, line: int | None = None, column: int | None = None
     ) -> None:
-        position = f" (line {line}, column {column})" if line else ""
-        where = {"line": line, "column": column} if line else {}
+        position = f" (line {line}, column {column})" if line and column else ""
+        position = position or (f" (line {line})" if line else "")
+        where = {name: at for name, at in (("line", line), ("column", column)) if at}
         super().__init__(f"{message}{position}", kind=kind, **where)
         self.kind = kind
         self.message = message

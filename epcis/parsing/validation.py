@@ -14,6 +14,13 @@ identifier syntax). Deliberate differences from the JSON Schema:
   them to the bare word before validation, so the URN form is accepted in JSON too.
 * An AggregationEvent ADD/DELETE without parentID and an extension prefix that no
   @context defines are rejected, although the schema lets them through.
+* epcList, childEPCs, inputEPCList and outputEPCList may not name one identifier twice,
+  compared by matching key (`identifiers.matching_key`: a URN and a Digital Link of one
+  SSCC are the same): the schema has `uniqueItems` on epcList (and the lists that reuse
+  it), compares text only, and forgets childEPCs. Quantity lists may name one class
+  twice: neither the XSD, nor the JSON Schema (no `uniqueItems` on quantityList, unlike
+  epcList), nor the standard's text forbids it, and two elements of one class can carry
+  different units (10 EA and 2.5 KGM); they are stored as given, never added up.
 * A sensor `time`/`startTime`/`endTime` after `eventTime` (draft requirement M122) and the
   same inline attribute in both sensorMetadata and sensorReport (TCR-53) are reported as
   *warnings*: GS1's own maintained examples (WithFullCombinationOfFields) break both, and
@@ -96,6 +103,9 @@ _REPORT_FIELDS = frozenset(
     {*_REPORT_URIS, *_REPORT_NUMBERS, "type", "exception", "component", "time", "uom"}
     | {"stringValue", "booleanValue", "hexBinaryValue"}
 )
+# EventError codes of the defects a "store and warn" partner's events are stored with.
+IDENTIFIER, VOCABULARY = "identifier", "vocabulary"
+STORABLE_DEFECTS = frozenset({IDENTIFIER, VOCABULARY})
 _ILMD_RULE = "ilmd is only allowed on an ObjectEvent with action ADD or on a TransformationEvent"
 
 
@@ -250,12 +260,17 @@ class _EventChecker:
         try:
             self.keys[uri] = canonical(uri)
         except IdentifierError as exc:
-            self.error(path, str(exc))
+            self.errors.append(
+                EventError(self.index, self.event_id, path, str(exc), code=IDENTIFIER)
+            )
 
     def vocabulary(self, kind: str, path: str, value: object) -> None:
-        message = cbv.problem(kind, value) if isinstance(value, str) else f"{kind} must be text"
-        if message is not None:
-            self.error(path, message)
+        if not isinstance(value, str):
+            self.error(path, f"{kind} must be text")
+        elif (message := cbv.problem(kind, value)) is not None:
+            self.errors.append(
+                EventError(self.index, self.event_id, path, message, code=VOCABULARY)
+            )
 
     def members_of(self, path: str, value: object, known: frozenset[str]) -> dict[str, Any]:
         """`value` as an object whose unknown members are extensions; {} if not an object."""
@@ -319,9 +334,33 @@ class _EventChecker:
             try:
                 keys[epc] = canonical(epc)
             except IdentifierError as exc:
-                self.error(f"{path}[{position}]", str(exc))
-        if len(set(map(str, value))) != len(value):
-            self.error(path, f"{path} lists the same identifier more than once")
+                where = f"{path}[{position}]"
+                self.errors.append(
+                    EventError(self.index, self.event_id, where, str(exc), code=IDENTIFIER)
+                )
+        self.repeated_identifiers(path, value)
+
+    def repeated_identifiers(self, path: str, value: list[Any]) -> None:
+        """A list of EPCs may name an identifier once: compared by matching key, so one SSCC
+        as a URN and again as a Digital Link is the same (and in XML, 1.2 and JSON-LD alike)."""
+        keys = self.keys
+        matching = [keys[epc] if isinstance(epc, str) else epc for epc in value]
+        try:
+            if len(set(matching)) == len(matching):
+                return
+        except TypeError:  # an object or list in the list (already an error): compare the rest
+            pass
+        first: dict[str, int] = {}
+        for position, key in enumerate(matching):
+            if not isinstance(key, str):
+                continue
+            earlier = first.setdefault(key, position)
+            if earlier != position:
+                self.error(
+                    path,
+                    f"{path} lists the same identifier more than once: {path}[{earlier}] "
+                    f"{value[earlier]!r} and {path}[{position}] {value[position]!r}",
+                )
 
     def check_quantity_list(self, path: str, value: object) -> None:
         if not isinstance(value, list):

@@ -49,7 +49,12 @@ WithFullCombinationOfFields, WithSensorData, ...):
 
 Besides `validation.validated_event`, each event gets the structural errors only XML can
 have and the XSD would report: an unknown element in no namespace, a wrong child element,
-elements out of XSD order or repeated.
+elements out of XSD order or repeated. A child of EventList that is not an event (an
+unknown name, or a vendor element, which belongs in EventList/extension) is an invalid
+event of its own. Around the events, the document element, EPCISBody, QueryResults and
+resultsBody may hold only what the XSD allows there (`structure`): anything else refuses
+the whole document (DocumentError "invalid"), as soon as it is read, at the latest once
+the document is (what follows the EventList).
 """
 
 from __future__ import annotations
@@ -61,18 +66,15 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
+import epcis.parsing.structure as structure
 from epcis import cbv
+from epcis.parsing.structure import EPCIS_NS, MASTERDATA_NS, QUERY_NS
 from epcis.parsing.types import DocumentError, EventError, JSONDict, ParsedDocument, ParsedEvent
 from epcis.parsing.validation import validated_event
 from epcis.xsd_order import BODY as XSD_BODY
 from epcis.xsd_order import COMMON as XSD_COMMON
 
-EPCIS_NS = {"urn:epcglobal:epcis:xsd:2": "2.0", "urn:epcglobal:epcis:xsd:1": "1.2"}
-QUERY_NS = {"urn:epcglobal:epcis-query:xsd:2": "2.0", "urn:epcglobal:epcis-query:xsd:1": "1.2"}
-MASTERDATA_NS = {
-    "urn:epcglobal:epcis-masterdata:xsd:2": "2.0",
-    "urn:epcglobal:epcis-masterdata:xsd:1": "1.2",
-}
+__all__ = ["EPCIS_NS", "MASTERDATA_NS", "QUERY_NS", "guard_xml", "parse_xml"]
 SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _XSI = "{" + XSI_NS + "}"
@@ -147,6 +149,8 @@ class _GuardedSource:
 
 
 def _decode_prolog(buf: bytes) -> str:
+    if buf[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark: the prolog starts after it
+        return buf[3:].decode("latin-1")
     if buf[:2] in (b"\xff\xfe", b"\xfe\xff") or buf[:2] in (b"<\x00", b"\x00<"):
         even = buf[: len(buf) & ~1]
         return even.decode("utf-16" if buf[:2] in (b"\xff\xfe", b"\xfe\xff") else _utf16(buf))
@@ -809,7 +813,7 @@ _DOCUMENT_TYPES = {
     **{(ns, "EPCISMasterDataDocument"): v for ns, v in MASTERDATA_NS.items()},
 }
 _LIST_PARENTS = frozenset({"EPCISBody", "resultsBody"})
-_EPCIS_NAMESPACES = frozenset({*EPCIS_NS, *QUERY_NS, *MASTERDATA_NS})
+_EPCIS_NAMESPACES = structure.EPCIS_NAMESPACES
 
 
 # Only these elements are reported by iterparse: the rest of an event is read from its tree.
@@ -825,18 +829,48 @@ _STREAM_TAGS = (
 )
 
 
+_EVENT_TAGS = frozenset({*_BODY_20, "QuantityEvent"})
+
+
+def _split(tag: str) -> tuple[str, str]:
+    """(namespace or "", local name) of an lxml tag."""
+    if tag[0] != "{":
+        return "", tag
+    uri, _, local = tag[1:].partition("}")
+    return uri, local
+
+
 def _check_root(root: Any) -> tuple[str, str]:
     """(document type, syntax version) of an EPCIS root; "not_epcis" otherwise."""
-    tag = root.tag if root is not None else "{}"
-    uri, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+    uri, local = _split(root.tag if root is not None else "{}")
     version = _DOCUMENT_TYPES.get((uri, local))
     if version is None:
-        raise DocumentError(
-            "not_epcis",
-            f"root element <{local}> in namespace {uri or 'none'!r} is not an EPCIS "
-            "document (EPCISDocument, EPCISQueryDocument or EPCISMasterDataDocument)",
-        )
+        raise DocumentError("not_epcis", structure.root_problem(uri, local))
     return local, version
+
+
+def _structure_problem(
+    document_type: str, container: str, el: Any, complete: bool
+) -> tuple[str, int | None] | None:
+    """The first child of `el` (and, below, of the containers in it) that the XSD does not
+    allow there, as (message, line); with `complete`, also a required child that is missing."""
+    seen: list[str] = []
+    for child in el:
+        if not isinstance(child.tag, str):  # a comment or processing instruction
+            continue
+        uri, local = _split(child.tag)
+        problem = structure.child_problem(document_type, container, uri, local, seen)
+        if problem is not None:
+            return problem, child.sourceline
+        if not uri or uri in _EPCIS_NAMESPACES:
+            seen.append(local)
+        inner = structure.inner_container(document_type, container, uri, local)
+        if inner is not None:
+            found = _structure_problem(document_type, inner, child, complete)
+            if found is not None:
+                return found
+    problem = structure.missing_problem(document_type, container, seen) if complete else None
+    return (problem, el.sourceline) if problem is not None else None
 
 
 def _is_root(el: Any) -> bool:
@@ -872,6 +906,8 @@ class _Reader:
             self._read_until_event_list()
         except etree.XMLSyntaxError as error:
             raise _syntax_error(error, self.source) from None
+        if self.event_list is None:  # the whole document is read: all of it can be checked
+            self._check_structure(complete=True)
         if not self.has_body:
             raise DocumentError("invalid", f"<{self.document_type}> has no EPCISBody")
         ctx = self.ctx
@@ -895,12 +931,26 @@ class _Reader:
                     self.has_body = True
                     self._read_root_extensions(el)
                 elif tag == "EventList" and el.getparent().tag in _LIST_PARENTS:
+                    self._check_structure(complete=False)
                     self.event_list = el
                     return
+                elif tag in _EVENT_TAGS:  # an event outside the EventList (e.g. <Eventlist>)
+                    self._check_structure(complete=False)
             elif tag == "EPCISHeader" and _is_root(el.getparent()):
                 _read_header(el, self.ctx, self.header)
             elif tag == "VocabularyList" and el.getparent().tag in _LIST_PARENTS:
                 self.header.vocabularies.extend(_vocabulary_list(el, self.ctx))
+
+    def _check_structure(self, complete: bool) -> None:
+        """Refuse the document if what is read of it so far holds an element the XSD does not
+        allow around the events (see `structure`): such a document would lose what is in it."""
+        root = self.events_iter.root
+        found = (
+            None if root is None else _structure_problem(self.document_type, "root", root, complete)
+        )
+        if found is not None:
+            message, line = found
+            raise DocumentError("invalid", message, line=line)
 
     def _is_body(self, el: Any, tag: str) -> bool:
         """EPCISBody under the root; or, in a query document, resultsBody right under the root
@@ -957,6 +1007,7 @@ class _Reader:
             yield from self._list_child(child)
         for _ in self.events_iter:  # the rest must still be well-formed
             pass
+        self._check_structure(complete=True)
 
     def _list_child(self, el: Any) -> Iterator[ParsedEvent]:
         tag = el.tag
@@ -967,11 +1018,11 @@ class _Reader:
         elif tag == "extension":
             yield from self._wrapped(el)
         elif tag[0] == "{":
-            yield self._event(el, None, _NO_ORDER)
+            yield self._bad_event(tag, _vendor_event_problem(el))
         elif rules is not None:
             yield self._bad_event(tag, f"in EPCIS 1.2 a {tag} must be inside EventList/extension")
         else:
-            yield self._bad_event(tag, f"<{tag}> is not an EPCIS event type")
+            yield self._bad_event(tag, _list_child_problem(version, tag))
 
     def _wrapped(self, el: Any) -> Iterator[ParsedEvent]:
         """EventList/extension: 1.2 TransformationEvent, extension/AssociationEvent; vendors."""
@@ -1019,6 +1070,30 @@ class _Reader:
 
 # In 1.2 these event types may only appear inside EventList/extension (/extension).
 _WRAPPED_12 = frozenset({"TransformationEvent", "AssociationEvent"})
+# The children of EventList in the XSD of each version.
+_LIST_CHILDREN = {
+    "2.0": (*_BODY_20, "extension"),
+    "1.2": ("ObjectEvent", "AggregationEvent", "QuantityEvent", "TransactionEvent", "extension"),
+}
+
+
+def _list_child_problem(version: str, tag: str) -> str:
+    expected = _LIST_CHILDREN[version]
+    hint = next(
+        (f" (names are case-sensitive: <{n}>)" for n in expected if n.lower() == tag.lower()), ""
+    )
+    names = ", ".join(f"<{name}>" for name in expected)
+    return f"<{tag}> is not an EPCIS event type: <EventList> holds {names}{hint}"
+
+
+def _vendor_event_problem(el: Any) -> str:
+    """EventList has no extension point (no xs:any): vendor events go in its <extension>."""
+    uri, local = _split(el.tag)
+    name = f"{el.prefix}:{local}" if el.prefix else local
+    return (
+        f"<{name}> (namespace {uri}) is not allowed directly in <EventList>: a vendor event "
+        "type goes inside <EventList><extension>"
+    )
 
 
 RULES = {"2.0": RULES_20, "1.2": RULES_12}

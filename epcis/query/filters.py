@@ -32,8 +32,8 @@ from epcis.models import (
     SourceDestination,
     VocabularyElement,
 )
-from epcis.query.units import equivalents
 from epcis.normalise import DECLARATION_KEY
+from epcis.query.units import equivalents
 
 Builder = Callable[[re.Match[str], Any, "QueryContext"], Q]
 LOOKUPS = {"EQ": "exact", "GT": "gt", "GE": "gte", "LT": "lt", "LE": "lte"}

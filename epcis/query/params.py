@@ -20,11 +20,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from epcis import cbv
-from epcis.identifiers import IdentifierError, canonical, pattern_match_key
-from epcis.parsing.validation import parse_time
+from epcis.identifiers import (
+    DL_BASE,
+    IdentifierError,
+    canonical,
+    element_string_key,
+    gs1_check_digit,
+    pattern_match_key,
+    to_epc_urn,
+)
+from epcis.models import Event, EventCapture
+from epcis.parsing.validation import FIELDS_BY_TYPE, parse_time
 from epcis.problems import EPCISError
 from epcis.query import filters as f
 
@@ -35,6 +44,17 @@ class QueryParameterError(EPCISError, ValueError):
     """A parameter the client must fix: answered 400 QueryParameterException."""
 
     exception = "QueryParameterException"
+
+
+class Doubtful(ValueError):
+    """Values no valid event holds, though an event stored as sent may (a "store and warn"
+    partner's: a bizStep `shiping`, a GTIN with a wrong check digit). `value` is the
+    parameter's value with them taken as given, `doubtful` the part they make up; parse_query
+    keeps them when an event the caller may read has one, and refuses them otherwise."""
+
+    def __init__(self, message: str, value: list[Any], doubtful: list[Any]) -> None:
+        super().__init__(message)
+        self.value, self.doubtful = value, doubtful
 
 
 # -- value parsers ----------------------------------------------------------------------
@@ -83,18 +103,239 @@ def actions(raw: str) -> list[str]:
     return values
 
 
+EVENT_TYPES = tuple(FIELDS_BY_TYPE)
+
+
+def event_types(raw: str) -> list[str]:
+    values = text_list(raw)
+    for value in values:
+        if value not in EVENT_TYPES:
+            near = cbv.closest_word(value, EVENT_TYPES)
+            guess = f" Did you mean {near}?" if near else ""
+            raise ValueError(
+                f"{value!r} is not an event type.{guess} Event types: {', '.join(EVENT_TYPES)}."
+            )
+    return values
+
+
 def cbv_list(kind: str) -> Parser:
-    """Any form of a standard value (word, Web URI, URN, CURIE) finds the stored bare word."""
-    return lambda raw: [cbv.normalise(kind, value) for value in text_list(raw)]
+    """Any form of a standard value (word, Web URI, URN, CURIE) finds the stored bare word. A
+    value that is neither standard nor a custom URI can never have been captured: refused."""
+
+    def parse(raw: str) -> list[str]:
+        values = text_list(raw)
+        parsed = [cbv.normalise(kind, value) for value in values]
+        doubtful = [value for value in values if cbv.problem(kind, value) is not None]
+        if doubtful:
+            problem = cbv.problem(kind, doubtful[0]) or ""
+            raise Doubtful(_cbv_advice(kind, doubtful[0], problem), parsed, doubtful)
+        return parsed
+
+    return parse
 
 
-def identifier_list(raw: str) -> list[str]:
-    """URN or Digital Link: both find the same canonical form."""
-    return [canonical(value) for value in text_list(raw)]
+def _cbv_advice(kind: str, value: str, problem: str) -> str:
+    listed = _comma_list(value, lambda part: cbv.problem(kind, part) is None)
+    if listed:
+        return listed
+    near = cbv.closest(kind, value)
+    guess = f" Did you mean {near}?" if near else ""
+    example = near or min(cbv.VOCABULARIES[kind].words)
+    forms = list(dict.fromkeys([example, cbv.urn(kind, example), cbv.web_uri(kind, example)]))
+    return (
+        f"{problem}.{guess} A standard value may be written as {' or '.join(forms)};"
+        " a value of your own as an absolute URI (https://example.com/..., urn:example:...)."
+    )
 
 
-def pattern_list(raw: str) -> list[tuple[str, str]]:
-    return [pattern_match_key(value) for value in text_list(raw)]
+def _comma_list(value: str, valid: Callable[[str], bool]) -> str:
+    """What to say of `a,b` when `a` and `b` are each a valid value (lists take `|`), or ""."""
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) < 2 or not all(part and valid(part) for part in parts):
+        return ""
+    return (
+        f"{value!r} reads as {len(parts)} values: separate the values of a list with '|',"
+        f" not ',' ({'|'.join(parts)})."
+    )
+
+
+def _name_vocabulary_problem(match: re.Match[str], kinds: tuple[tuple[str, str], ...]) -> str:
+    """EQ_bizTransaction_<type>, EQ_source_<type>: the type in the name is a CBV value too.
+    What is wrong with it, or "" (a doubtful value: see `Doubtful`)."""
+    for group, kind in kinds:
+        value = match[group]
+        problem = cbv.problem(kind, value)
+        if problem is None:
+            continue
+        near = cbv.closest(kind, value)
+        start, end = match.span(group)
+        name = match.string
+        guess = f" Did you mean {name[:start]}{near}{name[end:]}?" if near else ""
+        words = ", ".join(sorted(cbv.VOCABULARIES[kind].words))
+        return f"{name}: {problem}.{guess} The standard ones: {words}; or a URI of your own."
+    return ""
+
+
+# -- identifiers ------------------------------------------------------------------------
+#
+# Identifier values are taken as captured (an EPC URN, a GS1 Digital Link, or any other
+# absolute URI) or as barcode data, the GS1 element string as printed or scanned
+# (architecture §4). What a parameter wants decides which key of the data it takes:
+# `(01)G(21)S(10)L` is the unit for MATCH_epc and the lot for MATCH_epcClass.
+
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
+# A GTIN-8/12/13/14 or an SSCC alone: which key it is, and that it is the whole identifier,
+# only the writer knows. Other digit strings are read as a raw element string (01...21...).
+_KEY_LENGTHS = frozenset({8, 12, 13, 14, 18})
+# The fields of an EPC URN without its `urn:epc:id:<scheme>:` (4012345.011111.1001).
+_URN_FIELDS = re.compile(r"[0-9]{6,12}\.[0-9]*(\.\S*)?")
+_EXAMPLES = {
+    "instance": (
+        "an EPC URN (urn:epc:id:sgtin:4012345.011111.1001), an EPC pattern"
+        " (urn:epc:idpat:sgtin:4012345.011111.*), a GS1 Digital Link"
+        " (https://id.gs1.org/01/04012345111118/21/1001), a GS1 element string as printed or"
+        " scanned ((01)04012345111118(21)1001) or another absolute URI"
+    ),
+    "class": (
+        "an EPC class URN (urn:epc:class:lgtin:4012345.011111.LOT1), an EPC pattern"
+        " (urn:epc:idpat:sgtin:4012345.011111.*: the GTIN and its lots), a GS1 Digital Link"
+        " (https://id.gs1.org/01/04012345111118/10/LOT1), a GS1 element string as printed or"
+        " scanned ((01)04012345111118(10)LOT1) or another absolute URI"
+    ),
+    "location": (
+        "an EPC URN (urn:epc:id:sgln:4012345.00001.0), a GS1 Digital Link"
+        " (https://id.gs1.org/414/4012345000016), a GS1 element string as printed or scanned"
+        " ((414)4012345000016(254)1) or another absolute URI"
+    ),
+    "any": (
+        "an EPC URN (urn:epc:id:pgln:4012345.00000), a GS1 Digital Link"
+        " (https://id.gs1.org/417/4012345000009), a GS1 element string as printed or scanned"
+        " ((417)4012345000009) or another absolute URI"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """The parser of a parameter taking identifiers: `want` is "instance", "class",
+    "location" or "any" (see `element_string_key`); `patterns`: EPC patterns too (MATCH_*),
+    each value then parsed to a `pattern_match_key`."""
+
+    want: str
+    patterns: bool = False
+
+    def __call__(self, raw: str) -> list[Any]:
+        out, doubtful, message = [], [], ""
+        for value in text_list(raw):
+            try:
+                out.append(self.one(value))
+            except IdentifierError as exc:  # a URI, malformed as a GS1 key: doubtful
+                as_given = ("exact", value) if self.patterns else value
+                out.append(as_given)
+                doubtful.append(as_given)
+                message = message or _comma_list(value, self.parses) or str(exc).strip()
+            except ValueError as exc:  # not a URI: no event holds it
+                raise ValueError(_comma_list(value, self.parses) or str(exc).strip()) from None
+        if doubtful:
+            raise Doubtful(message, out, doubtful)
+        return out
+
+    def one(self, value: str) -> Any:
+        if _ABSOLUTE_URI.fullmatch(value):
+            return pattern_match_key(value) if self.patterns else canonical(value)
+        key = _scanned(value, self.want)
+        return ("exact", key) if self.patterns else key
+
+    def parses(self, value: str) -> bool:
+        try:
+            self.one(value)
+        except (ValueError, IdentifierError):
+            return False
+        return True
+
+
+def identifier_list(want: str) -> Identifiers:
+    """URN, Digital Link or element string: each finds the same canonical form."""
+    return Identifiers(want)
+
+
+def pattern_list(want: str) -> Identifiers:
+    """MATCH_* values: identifiers, element strings or EPC patterns (`urn:epc:idpat:...`)."""
+    return Identifiers(want, patterns=True)
+
+
+def _scanned(value: str, want: str) -> str:
+    """The canonical key of barcode data; ValueError (never IdentifierError: capture stores
+    no value that is not a URI) saying which forms are accepted."""
+    forms = f"Give {_EXAMPLES[want]}."
+    if value.isdigit() and len(value) in _KEY_LENGTHS:
+        raise ValueError(f"a bare number is not an identifier. {_number_hint(value, want)}{forms}")
+    if _URN_FIELDS.fullmatch(value):
+        raise ValueError(
+            f"{value!r} looks like the fields of an EPC URN without its prefix"
+            f" (urn:epc:id:sgtin:{value} for a unit). {forms}"
+        )
+    if value[:1].isalpha():
+        raise ValueError(f"{value!r} is not an identifier. {forms}")
+    try:
+        return element_string_key(value, want)
+    except IdentifierError as exc:
+        hint = f" {forms}" if value.isdigit() else _wrong_kind_hint(value, want)
+        raise ValueError(f"{exc}.{hint}") from None
+
+
+def _number_hint(digits: str, want: str) -> str:
+    """What a bare GTIN, GLN or SSCC is written as, when it is one (its check digit holds)."""
+    if len(digits) < 8 or gs1_check_digit(digits[:-1]) != digits[-1]:
+        return ""
+    if len(digits) == 18:
+        return f"As an SSCC: (00){digits} or {DL_BASE}00/{digits}. "
+    if len(digits) == 13 and want == "location":
+        return f"As a GLN: (414){digits} or {DL_BASE}414/{digits}. "
+    if len(digits) == 13 and want == "any":
+        return f"As a GLN: (417){digits} for a party, (414){digits} for a location. "
+    if len(digits) in (8, 12, 13, 14) and want in ("instance", "class"):
+        gtin = digits.zfill(14)
+        lead = ", which names a product, not an item." if want == "instance" else ""
+        return f"{gtin} is a GTIN{lead}{_gtin_hint(gtin, want)} "
+    return ""
+
+
+def _gtin_hint(gtin: str, want: str) -> str:
+    """How to find the events of a GTIN's items ("instance") or lots ("class")."""
+    dl = f"{DL_BASE}01/{gtin}"
+    pattern = to_epc_urn(dl)  # urn:epc:idpat:sgtin:CP.IR.* when the company prefix is known
+    if want == "class":
+        return (
+            f": the GTIN and each of its lots are {pattern or dl}; one lot is"
+            f" (01){gtin}(10)<lot> or {dl}/10/<lot>; the GTIN class alone is {dl}."
+        )
+    every = f"; every item of it is {pattern}" if pattern else ""
+    return (
+        f" One item of it is (01){gtin}(21)<serial> or {dl}/21/<serial>{every}; its lots"
+        " and quantities are found by MATCH_epcClass or MATCH_anyEPCClass with"
+        f" {f'{pattern} or ' if pattern else ''}(01){gtin}(10)<lot>."
+    )
+
+
+def _wrong_kind_hint(value: str, want: str) -> str:
+    """After `element_string_key(value, want)` refused data: what to do with what it names
+    instead. Malformed data needs no more than its error."""
+    try:
+        key = element_string_key(value)
+    except IdentifierError:
+        return ""
+    gtin = key[len(DL_BASE) + 3 :][:14] if key.startswith(f"{DL_BASE}01/") else None
+    if want == "instance" and gtin and "/10/" in key:
+        return (
+            f" Its events are found by MATCH_epcClass or MATCH_anyEPCClass={value}; one item"
+            f" of it is (01){gtin}(21)<serial>."
+        )
+    if want == "instance" and gtin:
+        return _gtin_hint(gtin, want)
+    if want == "class":
+        return " A class is a GTIN or a lot: (01)<GTIN> or (01)<GTIN>(10)<lot>."
+    return f" Give {_EXAMPLES[want]}."
 
 
 def comparable_value(raw: str) -> float | datetime:
@@ -127,10 +368,20 @@ class Param:
     pattern: re.Pattern[str]
     parse: Parser
     build: f.Builder | None = None  # None: a control (ordering, limits, paging)
+    # Groups of the name holding a CBV value, and its kind: (("type", "sourceDestType"),)
+    name_kinds: tuple[tuple[str, str], ...] = ()
+    scanned: bool = False  # takes barcode data, whose raw form holds GS separators
 
 
-def param(pattern: str, parse: Parser, build: f.Builder | None = None) -> Param:
-    return Param(re.compile(pattern), parse, build)
+def param(
+    pattern: str,
+    parse: Parser,
+    build: f.Builder | None = None,
+    *,
+    name_kinds: tuple[tuple[str, str], ...] = (),
+) -> Param:
+    scanned = isinstance(parse, Identifiers)
+    return Param(re.compile(pattern), parse, build, name_kinds, scanned)
 
 
 _CMP = r"(?P<op>EQ|GT|GE|LT|LE)"
@@ -152,16 +403,18 @@ PARAMETERS: tuple[Param, ...] = (
     param(r"perPage", count_value),
     param(r"nextPageToken", str),
     # Event columns
-    param(r"eventType", text_list, f.listed_column_in("eventTypes")),
+    param(r"eventType", event_types, f.listed_column_in("eventTypes")),
     param(rf"{_GE_LT}_eventTime", time_value, f.column_compared("event_time")),
     param(rf"{_GE_LT}_recordTime", time_value, f.column_compared("record_time")),
     param(r"EQ_action", actions, f.column_in("action")),
     param(r"EQ_bizStep", cbv_list("bizStep"), f.listed_column_in("bizSteps")),
     param(r"EQ_disposition", cbv_list("disposition"), f.listed_column_in("dispositions")),
-    param(r"EQ_readPoint", identifier_list, f.listed_column_in("readPoints")),
-    param(r"WD_readPoint", identifier_list, f.location_with_descendants("read_point")),
-    param(r"EQ_bizLocation", identifier_list, f.listed_column_in("bizLocations")),
-    param(r"WD_bizLocation", identifier_list, f.location_with_descendants("biz_location")),
+    param(r"EQ_readPoint", identifier_list("location"), f.listed_column_in("readPoints")),
+    param(r"WD_readPoint", identifier_list("location"), f.location_with_descendants("read_point")),
+    param(r"EQ_bizLocation", identifier_list("location"), f.listed_column_in("bizLocations")),
+    param(
+        r"WD_bizLocation", identifier_list("location"), f.location_with_descendants("biz_location")
+    ),
     param(r"EQ_transformationID", text_list, f.column_in("transformation_id")),
     param(r"EQ_eventID", text_list, f.event_id_in),
     # Error declarations (the query schema spells the times with an underscore)
@@ -174,9 +427,13 @@ PARAMETERS: tuple[Param, ...] = (
     param(r"EQ_persistentDisposition_unset", cbv_list("disposition"), f.vocabulary_value_in("pdu")),
     # Identifiers and quantities
     param(
-        r"MATCH_(?P<what>epc|parentID|inputEPC|outputEPC|anyEPC"
-        r"|epcClass|inputEPCClass|outputEPCClass|anyEPCClass)",
-        pattern_list,
+        r"MATCH_(?P<what>epc|parentID|inputEPC|outputEPC|anyEPC)",
+        pattern_list("instance"),
+        f.identifier_matches,
+    ),
+    param(
+        r"MATCH_(?P<what>epcClass|inputEPCClass|outputEPCClass|anyEPCClass)",
+        pattern_list("class"),
         f.identifier_matches,
     ),
     param(rf"{_CMP}_quantity(?:_{_UOM})?", number_value, f.quantity_compared),
@@ -202,9 +459,17 @@ PARAMETERS: tuple[Param, ...] = (
         f.sensor_value_in_unit,
     ),
     # Typed lists
-    param(r"EQ_bizTransaction_(?P<type>.+)", text_list, f.biz_transaction_in),
     param(
-        r"EQ_(?P<which>source|destination)_(?P<type>.+)", identifier_list, f.source_destination_in
+        r"EQ_bizTransaction_(?P<type>.+)",
+        text_list,
+        f.biz_transaction_in,
+        name_kinds=(("type", "bizTransactionType"),),
+    ),
+    param(
+        r"EQ_(?P<which>source|destination)_(?P<type>.+)",
+        identifier_list("any"),
+        f.source_destination_in,
+        name_kinds=(("type", "sourceDestType"),),
     ),
     # Master-data attributes
     param(
@@ -252,12 +517,31 @@ def parse_query(params: Mapping[str, list[str]], context: f.QueryContext) -> Eve
         if len(raws) != 1:
             raise QueryParameterError(f"{name} is given {len(raws)} times; give it once.")
         row, match = _row_for(name)
-        value = _parsed(row, name, raws[0])
+        try:
+            value = _parsed(row, name, raws[0])
+        except Doubtful as doubt:
+            value = doubt.value
+            doubtful = _condition(row, match, doubt.doubtful, context, name)
+            _refuse_unless_stored(doubtful, context, f"{name}={raws[0]!r}: {doubt}")
         if row.build is None:
             controls[name] = value
-        else:
-            conditions.append(_condition(row, match, value, context, name))
+            continue
+        condition = _condition(row, match, value, context, name)
+        if problem := _name_vocabulary_problem(match, row.name_kinds):
+            _refuse_unless_stored(condition, context, problem)
+        conditions.append(condition)
     return _with_controls(conditions, controls, context, _fingerprint(params))
+
+
+def _refuse_unless_stored(condition: Q, context: f.QueryContext, message: str) -> None:
+    """Refuse a doubtful value (see `Doubtful`) unless an event the caller may read meets its
+    condition. Only such values are looked up: a valid query never pays for this."""
+    events = Event.objects.filter(condition)
+    if not context.user.is_staff:  # as selectors.events_visible_to (which imports this module)
+        captured = EventCapture.objects.filter(event=OuterRef("pk"), owner=context.user)
+        events = events.filter(Exists(captured))
+    if not events.exists():
+        raise QueryParameterError(message)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -274,11 +558,14 @@ def _row_for(name: str) -> tuple[Param, re.Match[str]]:
 
 
 def _parsed(row: Param, name: str, raw: str) -> Any:
-    if _CONTROL.search(raw):
+    # The raw form of a scanned GS1 code separates its fields with GS (FNC1, 0x1D).
+    if _CONTROL.search(raw.replace("\x1d", "") if row.scanned else raw):
         # PostgreSQL refuses NUL in text; no query value needs a control character.
         raise QueryParameterError(f"{name}: the value holds a control character.")
     try:
         return row.parse(raw)
+    except Doubtful:
+        raise
     except (ValueError, OverflowError, IdentifierError) as exc:
         raise QueryParameterError(f"{name}={raw!r}: {exc}") from None
 

@@ -41,6 +41,10 @@ from epcis.xsd_order import COMMON as XSD_COMMON
 EPCIS_NS = "urn:epcglobal:epcis:xsd:2"
 QUERY_NS = "urn:epcglobal:epcis-query:xsd:2"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+# This repository's additions to GS1's EPCISCaptureJob, which admits them only as elements
+# of another namespace after its own (xsd:any namespace="##other").
+CAPTURE_JOB_NS = "urn:epcis-server:capture-job"
+CAPTURE_JOB_COUNTS = ("eventCount", "duplicateCount", "storedCount")
 _XSI_NIL = "{" + XSI_NS + "}nil"
 
 Element: TypeAlias = etree._Element
@@ -410,10 +414,11 @@ _PROBLEM_MEMBERS = ("type", "title", "status", "detail", "instance")
 
 def render_xml_capture_job(job: JSONDict) -> bytes:
     """`epcis:EPCISCaptureJob` for `{captureID, createdAt, finishedAt?, running, success,
-    captureErrorBehaviour, errors: [RFC 7807 problems]}`.
+    captureErrorBehaviour, errors: [RFC 7807 problems], eventCount?, duplicateCount?,
+    storedCount?}`.
 
     Only the RFC 7807 members the XSD names are written: other problem members would need
-    a namespace of their own.
+    a namespace of their own. The counts are ours: `job:` elements (CAPTURE_JOB_NS) last.
     """
     root = etree.Element(
         f"{{{EPCIS_NS}}}EPCISCaptureJob",
@@ -422,7 +427,7 @@ def render_xml_capture_job(job: JSONDict) -> bytes:
             "success": _text(bool(job["success"])),
             "captureID": str(job["captureID"]),
         },
-        nsmap={"epcis": EPCIS_NS},
+        nsmap={"epcis": EPCIS_NS, "job": CAPTURE_JOB_NS},
     )
     etree.SubElement(root, "captureErrorBehaviour").text = job["captureErrorBehaviour"]
     for name in ("createdAt", "finishedAt"):
@@ -432,6 +437,9 @@ def render_xml_capture_job(job: JSONDict) -> bytes:
         errors = etree.SubElement(root, "errors")
         for problem in job["errors"]:
             _problem(etree.SubElement(errors, "error"), problem)
+    for name in CAPTURE_JOB_COUNTS:
+        if job.get(name) is not None:
+            etree.SubElement(root, f"{{{CAPTURE_JOB_NS}}}{name}").text = str(job[name])
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

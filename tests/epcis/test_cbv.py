@@ -104,3 +104,31 @@ def test_problem_names_what_is_wrong(kind: str, value: str, word: str) -> None:
     assert message is not None
     assert word in message
     assert kind in message
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("bizStep", "shiping", "shipping"),
+        ("bizStep", "SHIPPING", "shipping"),
+        ("bizStep", "urn:epcglobal:cbv:bizstep:recieving", "receiving"),
+        ("bizStep", "https://ref.gs1.org/cbv/BizStep-comissioning", "commissioning"),
+        ("disposition", "Active", "active"),
+        ("disposition", "intransit", "in_transit"),
+        ("errorReason", "incorrect", "incorrect_data"),
+        ("measurementType", "temprature", "Temperature"),
+        ("sourceDestType", "owning-party", "owning_party"),
+        ("bizStep", "xyzzy", None),
+    ],
+)
+def test_closest_is_the_standard_word_a_value_misspells(
+    kind: str, value: str, expected: str | None
+) -> None:
+    assert cbv.closest(kind, value) == expected
+
+
+def test_closest_word_ignores_case() -> None:
+    types = ["ObjectEvent", "AggregationEvent", "TransformationEvent"]
+    assert cbv.closest_word("objectevent", types) == "ObjectEvent"
+    assert cbv.closest_word("Aggregation", types) == "AggregationEvent"
+    assert cbv.closest_word("nothing", types) is None

@@ -14,6 +14,7 @@ from epcis.identifiers import (
     _key_of,
     _render_dl,
     canonical,
+    element_string_key,
     from_element_string,
     gs1_check_digit,
     identifier_problem,
@@ -562,6 +563,145 @@ def test_from_element_string_rejects(text: str, words: str) -> None:
     with pytest.raises(IdentifierError) as excinfo:
         from_element_string(text)
     assert words in str(excinfo.value)
+
+
+# The identifiers of the query repository (fixtures/epcis/query/) written as barcodes.
+# Check digits by hand (GS1 mod 10: weights 3, 1, 3, ... from the right, then up to a ten).
+# GTIN 0401234511111?: from the right 1*3 + 1 + 1*3 + 1 + 1*3 + 5 + 4*3 + 3 + 2*3 + 1 + 0*3
+# + 4 + 0*3 = 42, so the check digit is 8: 04012345111118 (urn:epc:id:sgtin:4012345.011111.*,
+# the indicator digit 0 moved in front). Likewise GTIN 0401234522222 -> 53 -> 7;
+# SSCC 0 4012345 000000001 -> 34 -> 6 and ...002 -> 37 -> 3; GLN 401234500001 -> 34 -> 6,
+# 401234500002 -> 37 -> 3; party GLN 401234500000 -> 31 -> 9.
+UNIT_1001 = "https://id.gs1.org/01/04012345111118/21/1001"
+LOT_A = "https://id.gs1.org/01/04012345111118/10/LOTA"
+SSCC_1 = "https://id.gs1.org/00/040123450000000016"
+GS = "\x1d"
+
+ELEMENT_STRINGS = [
+    # (barcode data, what a parameter wants, the key, the URN of the same identifier)
+    ("(01)04012345111118(21)1001", "any", UNIT_1001, "urn:epc:id:sgtin:4012345.011111.1001"),
+    ("0104012345111118211001", "instance", UNIT_1001, "urn:epc:id:sgtin:4012345.011111.1001"),
+    (f"]d2010401234511111810LOTA{GS}211001", "instance", UNIT_1001, None),
+    (f"]d2010401234511111810LOTA{GS}211001", "class", LOT_A, None),
+    (
+        "(01)04012345111118(21)1001(10)LOTA",
+        "class",
+        LOT_A,
+        "urn:epc:class:lgtin:4012345.011111.LOTA",
+    ),
+    ("(01)04012345111118(10)LOTA", "class", LOT_A, "urn:epc:class:lgtin:4012345.011111.LOTA"),
+    (
+        "(01)04012345222227(10)LOTB",
+        "class",
+        "https://id.gs1.org/01/04012345222227/10/LOTB",
+        "urn:epc:class:lgtin:4012345.022222.LOTB",
+    ),
+    ("(01)04012345111118", "class", "https://id.gs1.org/01/04012345111118", None),
+    ("(00)040123450000000016", "instance", SSCC_1, "urn:epc:id:sscc:4012345.0000000001"),
+    ("]C100040123450000000016", "any", SSCC_1, "urn:epc:id:sscc:4012345.0000000001"),
+    (
+        "(00)040123450000000023",
+        "instance",
+        "https://id.gs1.org/00/040123450000000023",
+        "urn:epc:id:sscc:4012345.0000000002",
+    ),
+    (
+        "(414)4012345000016(254)1",
+        "location",
+        "https://id.gs1.org/414/4012345000016/254/1",
+        "urn:epc:id:sgln:4012345.00001.1",
+    ),
+    (
+        "(414)4012345000016",
+        "location",
+        "https://id.gs1.org/414/4012345000016",
+        "urn:epc:id:sgln:4012345.00001.0",
+    ),
+    (  # extension 0 means "no extension" (TDS)
+        "(414) 4012345000016 (254) 0",
+        "location",
+        "https://id.gs1.org/414/4012345000016",
+        "urn:epc:id:sgln:4012345.00001.0",
+    ),
+    (
+        "(414)4012345000023",
+        "location",
+        "https://id.gs1.org/414/4012345000023",
+        "urn:epc:id:sgln:4012345.00002.0",
+    ),
+    (
+        "(417)4012345000009",
+        "any",
+        "https://id.gs1.org/417/4012345000009",
+        "urn:epc:id:pgln:4012345.00000",
+    ),
+    # A logistic label: the SSCC is the instance, the GTIN of the contents the class.
+    ("(00)040123450000000016(01)04012345111118(37)10", "instance", SSCC_1, None),
+    (
+        "(00)040123450000000016(01)04012345111118(37)10",
+        "class",
+        "https://id.gs1.org/01/04012345111118",
+        None,
+    ),
+    ("urn:epc:id:sgtin:4012345.011111.1001", "instance", UNIT_1001, None),
+]
+
+
+@pytest.mark.parametrize(("text", "want", "key", "urn"), ELEMENT_STRINGS)
+def test_element_string_key_is_the_key_matching_key_gives_its_urn(
+    text: str, want: str, key: str, urn: str | None
+) -> None:
+    assert element_string_key(text, want) == key
+    if urn is not None:
+        assert matching_key(urn) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "want", "words"),
+    [
+        ("(01)04012345111118(10)LOTA", "instance", "names a lot (GTIN and batch/lot number)"),
+        ("(01)04012345111118", "instance", "names a GTIN, not an instance"),
+        ("(01)04012345111118(21)1001", "class", "names a unit (GTIN and serial number)"),
+        ("(00)040123450000000016", "class", "names an SSCC, not a class"),
+        ("(417)4012345000009", "location", "names a party GLN, not a location"),
+        ("(01)04012345111118(21)1001", "location", "names a unit"),
+    ],
+)
+def test_element_string_key_says_what_the_data_names_instead(
+    text: str, want: str, words: str
+) -> None:
+    with pytest.raises(IdentifierError) as excinfo:
+        element_string_key(text, want)
+    assert words in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # biip's messages, reworded (no regular expressions shown to people)
+        (
+            "(01)0401234511111",
+            "AI (01) Global Trade Item Number (GTIN): '0401234511111' does not fit its"
+            " format (14 digits)",
+        ),
+        ("(01)04012345111118(21)" + "x" * 21, "does not fit its format (up to 20 characters)"),
+        ("(01)04012345111118(17)991332", "AI (17) Expiration date (YYMMDD): '991332'"),
+        ("(23)1", "(23) is not a GS1 Application Identifier"),
+        ("]d2xyz", "'xyz' does not start with a GS1 Application Identifier"),
+        ("]E04012345111117", "GTIN 4012345111117 has a wrong check digit (expected 8)"),
+        ("(01)04012345111117(21)1001", "GTIN 04012345111117 has a wrong check digit (expected 8)"),
+        ("((01)", "not a sequence of (AI)value pairs"),
+        # biip skips what does not read as (AI)value; we do not
+        ("(01)04012345111118(21)", "not a sequence of (AI)value pairs"),
+        ("(01)04012345111118(9x", "not a sequence of (AI)value pairs"),
+        ("(01)04012345111118(21)1001(21)1002", "AI (21) appears twice with different values"),
+    ],
+)
+def test_malformed_element_string_says_what_is_wrong(text: str, words: str) -> None:
+    with pytest.raises(IdentifierError) as excinfo:
+        element_string_key(text)
+    assert words in str(excinfo.value)
+    assert "pattern" not in str(excinfo.value)
 
 
 # --------------------------------------------------------------------------- check digit

@@ -7,6 +7,7 @@ tests/epcis/query/test_query_families.py.
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,6 +18,15 @@ from tests.support.processes import REPO
 
 FIXTURES = REPO / "fixtures" / "epcis"
 QUERY_FIXTURES = FIXTURES / "query"
+# The same two ILMD events in four documents, with the reference implementation's hashes
+# beside each (fixtures/epcis/hash/README.md).
+HASH_FIXTURES = FIXTURES / "hash"
+HASH_DOCUMENTS = {
+    "jsonld": "ilmd_events_jsonld.jsonld",
+    "jsonld_inline_cbvmda": "ilmd_events_jsonld_inline_cbvmda.jsonld",
+    "xml20": "ilmd_events_xml20.xml",
+    "xml12": "ilmd_events_xml12.xml",
+}
 ID_PREFIX = "urn:uuid:5e0c0000-0000-4000-8000-0000000000"
 ALL_ALICE = "a1 a2 a3 a3! a4 a5 a6 a8"
 ACME = {"HTTP_GS1_EXTENSIONS": "acme=https://pharma.acme.example/epcis/"}
@@ -48,6 +58,37 @@ def object_event(serial: str, *, event_id: str | None = None, extra: str = "") -
         f' "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "shipping",'
         f' "epcList": ["urn:epc:id:sgtin:4012345.011111.{serial}"] {extra}}}'
     )
+
+
+def media_type_of(name: str) -> str:
+    return "application/ld+json" if name.endswith(".jsonld") else "application/xml"
+
+
+def reference_hashes(name: str) -> list[str]:
+    """The event hash IDs GS1's reference implementation gives the events of a hash fixture."""
+    return (HASH_FIXTURES / name).with_suffix(".hashes").read_text().split()
+
+
+def hash_document(name: str, event_ids: list[str] | None = None) -> bytes:
+    """A hash fixture, with these eventIDs stamped in (one per event, in order) if given."""
+    body = (HASH_FIXTURES / name).read_text()
+    if event_ids is None:
+        return body.encode()
+    if name.endswith(".jsonld"):
+        document = json.loads(body)
+        events = document["epcisBody"]["eventList"]
+        for event, event_id in zip(events, event_ids, strict=True):
+            event["eventID"] = event_id
+        return json.dumps(document).encode()
+    # XML: the eventID follows eventTimeZoneOffset, inside baseExtension in EPCIS 1.2.
+    offset = "<eventTimeZoneOffset>+02:00</eventTimeZoneOffset>"
+    element = "<eventID>{}</eventID>"
+    if 'xmlns:epcis="urn:epcglobal:epcis:xsd:1"' in body:
+        element = f"<baseExtension>{element}</baseExtension>"
+    head, *events = body.split(offset)
+    assert len(events) == len(event_ids)
+    stamped = (offset + element.format(i) + rest for i, rest in zip(event_ids, events, strict=True))
+    return (head + "".join(stamped)).encode()
 
 
 # -- the query repository (fixtures/epcis/query/) ----------------------------------------

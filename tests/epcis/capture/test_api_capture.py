@@ -17,7 +17,9 @@ from epcis.capture.documents import CHUNK_SIZE
 from epcis.capture.receive import CaptureTooLarge, receive_document
 from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob, DocumentChunk, Event
+from tests.support import documents
 from tests.support.builders import FIXTURES, json_document, object_event
+from tests.support.gs1 import GS1_DIR, requires_gs1
 from tests.support.processes import REPO, service_env
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +145,39 @@ def test_proceed_stores_the_valid_events_and_lists_the_invalid(post, partner_cli
     ]
 
 
+def test_a_proceed_job_tells_how_many_events_it_stored(post, partner_client):
+    """Of three events, one was already stored and one is invalid: one is stored."""
+    post(json_document(object_event("3")))
+    body = json_document(*_bad_pair(), object_event("3"))
+    response = post(body, **{"GS1-Capture-Error-Behaviour": "proceed"})
+    job = job_of(partner_client, response)
+    assert (job["success"], len(job["errors"])) == (False, 1)
+    assert (job["eventCount"], job["duplicateCount"], job["storedCount"]) == (3, 1, 1)
+    listed = partner_client.get("/capture").json()[0]
+    assert (listed["captureID"], listed["storedCount"]) == (job["captureID"], 1)
+
+
+@requires_gs1
+def test_the_xml_job_carries_the_counts_outside_gs1s_members(post, partner_client):
+    """GS1's EPCISCaptureJob admits additions only as elements of another namespace, after
+    its own (xsd:any ##other): the counts are there, and the job still validates."""
+    post(json_document(object_event("3")))
+    body = json_document(*_bad_pair(), object_event("3"))
+    response = post(body, **{"GS1-Capture-Error-Behaviour": "proceed"})
+    answer = partner_client.get(response["Location"], HTTP_ACCEPT="application/xml")
+    root = etree.fromstring(answer.content)
+    schema = etree.XMLSchema(etree.parse(str(GS1_DIR / "schema/xsd/2.0/EPCglobal-epcis-2_0.xsd")))
+    assert schema.validate(root), schema.error_log
+    counts = {etree.QName(el).localname: el.text for el in root if etree.QName(el).namespace}
+    assert counts == {"eventCount": "3", "duplicateCount": "1", "storedCount": "1"}
+    assert {etree.QName(el).namespace for el in root} == {None, "urn:epcis-server:capture-job"}
+    assert [etree.QName(el).localname for el in root][-3:] == [
+        "eventCount",
+        "duplicateCount",
+        "storedCount",
+    ]
+
+
 def _bad_pair() -> tuple[str, str]:
     good = object_event("1", event_id="urn:uuid:00000000-0000-4000-8000-000000000001")
     bad = object_event("2", event_id="urn:uuid:00000000-0000-4000-8000-000000000002")
@@ -234,6 +269,63 @@ BAD_INPUTS = [
         400,
         "ValidationException",
         "entity reference &nbsp;",
+    ),
+    # Documents whose events would not be read (DESIGN §8: never a silent loss).
+    (
+        "EPCIS 1.2 <Eventlist> typo",
+        documents.xml_body(f"<Eventlist>{documents.OBJECT_EVENT}</Eventlist>", "1.2"),
+        XML,
+        {},
+        400,
+        "ValidationException",
+        "<Eventlist> is not allowed in <EPCISBody> of an EPCISDocument",
+    ),
+    (
+        "JSON epcisBody.eventlist typo",
+        documents.jsonld_document({"eventlist": [documents.JSON_OBJECT_EVENT]}),
+        JSON,
+        {},
+        400,
+        "ValidationException",
+        "epcisBody.eventlist is not an EPCIS member of epcisBody",
+    ),
+    (
+        "a Poll in a query document",
+        documents.xml_query_document(
+            "<EPCISBody><q:Poll><queryName>q</queryName></q:Poll></EPCISBody>"
+        ),
+        XML,
+        {},
+        400,
+        "ValidationException",
+        "<Poll> is an EPCIS query-interface message",
+    ),
+    (
+        "JSON query document without queryResults",
+        b'{"type": "EPCISQueryDocument", "epcisBody": {}}',
+        JSON,
+        {},
+        400,
+        "ValidationException",
+        "this EPCISQueryDocument has no epcisBody.queryResults",
+    ),
+    (
+        "SOAP envelope",
+        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>',
+        XML,
+        {},
+        400,
+        "ValidationException",
+        "this is a SOAP envelope",
+    ),
+    (
+        "EPCIS 1.2 JSON (isA)",
+        b'{"isA": "EPCISDocument", "epcisBody": {"eventList": []}}',
+        JSON,
+        {},
+        400,
+        "ValidationException",
+        "the unofficial EPCIS 1.2 JSON form",
     ),
     (
         "unknown error behaviour",
@@ -425,3 +517,42 @@ def test_chunked_upload_is_refused_with_length_required(partner_client):
         "Send the document with a Content-Length header; chunked uploads are not supported."
     )
     assert stored_counts() == (0, 0, 0)
+
+
+def test_a_document_only_the_worker_can_refuse_fails_its_job_storing_nothing(post, partner_client):
+    """The upload check stops watching once the events start: a second EventList after
+    them is found by the worker, which fails the job rather than lose those events."""
+    events = f"<EventList>{documents.OBJECT_EVENT}</EventList>"
+    response = post(documents.xml_body(events + events, "1.2"), XML)
+    assert response.status_code == 202
+    job = job_of(partner_client, response)
+    assert (job["running"], job["success"], job["eventCount"]) == (False, False, 0)
+    assert [error["detail"] for error in job["errors"]] == [
+        "<EventList> is given twice in <EPCISBody> of an EPCISDocument, where it is allowed "
+        "once (line 1)"
+    ]
+    assert Event.objects.count() == 0
+
+
+def test_json_after_a_byte_order_mark_is_captured(post, partner_client):
+    response = post(b"\xef\xbb\xbf" + json_document(object_event("1")))
+    assert response.status_code == 202
+    job = job_of(partner_client, response)
+    assert (job["success"], job["eventCount"], job["errors"]) == (True, 1, [])
+
+
+def test_a_document_naming_a_registered_context_is_captured(post, partner_client, settings):
+    url = "https://contexts.example.org/healthcare/epcis-context.jsonld"
+    context = json.loads((FIXTURES / "contexts" / "healthcare-context.jsonld").read_bytes())
+    event = {**documents.JSON_OBJECT_EVENT, "xhc:lotStatus": "released"}
+    body = documents.jsonld_document(
+        {"eventList": [event]}, **{"@context": [documents.GS1_CONTEXT, url]}
+    )
+    refused = job_of(partner_client, post(body))
+    assert (refused["success"], "EPCIS_JSONLD_CONTEXTS" in refused["errors"][0]["detail"]) == (
+        False,
+        True,
+    )
+    settings.EPCIS_JSONLD_CONTEXTS = {url: context["@context"]}
+    job = job_of(partner_client, post(body))
+    assert (job["success"], job["eventCount"], job["errors"]) == (True, 1, [])

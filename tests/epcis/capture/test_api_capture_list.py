@@ -58,6 +58,7 @@ def test_jobs_are_listed_newest_first_with_gs1_fields(partner_client):
         "errors",
         "eventCount",
         "duplicateCount",
+        "storedCount",
     }
 
 

@@ -73,6 +73,16 @@ def test_event_already_stored_is_a_conflict(partner_client, other_partner_client
     assert not EventCapture.objects.filter(owner__username="bob").exists()
 
 
+def test_the_same_event_under_another_event_id_is_a_conflict(partner_client):
+    """The content key matches (DESIGN §10): the event is stored once, under its first id."""
+    post(partner_client, bare_event(eventID=None))
+    before = stored()
+    response = post(partner_client, bare_event())
+    assert response.status_code == 409
+    assert stored() == before
+    assert Event.objects.get().event_id.startswith("ni:///sha-256;")
+
+
 BAD_EVENTS = [
     # (case, body, content type, status, exception, words in the detail)
     (

@@ -13,6 +13,7 @@ from epcis.parsing.types import DocumentError, ParsedEvent
 from tests.support.builders import FIXTURES
 from tests.support.gs1 import GS1_DIR, gs1_files, requires_gs1
 
+GS1_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 GS1_EXAMPLES = [
     path
     for path in gs1_files("examples/json/**/*.json*")
@@ -297,14 +298,15 @@ def test_streams_large_documents_with_ijson(
     assert events[0].namespaces == {"acme": "urn:acme:"}
 
 
-def test_streaming_reports_malformed_json_from_the_events(
+def test_streaming_reports_malformed_json_before_any_event(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The header pass reads the whole document (it checks every member of the containers),
+    # so a syntax error at the very end is found before the first event is parsed.
     monkeypatch.setattr(jsonld, "ORJSON_MAX_BYTES", 100)
     data = big_document(20, header_last=False)[:-40]
-    document = parse_json(io.BytesIO(data))
     with pytest.raises(DocumentError) as raised:
-        list(document.events)
+        parse_json(io.BytesIO(data))
     assert raised.value.kind == "malformed"
 
 
@@ -377,3 +379,157 @@ def test_a_gs1_prefix_defined_by_the_event_context_is_not_shared() -> None:
     (parsed,) = parse_text(document_with(event, [])).events
     assert parsed.errors == []
     assert parsed.namespaces == {"acme": "urn:acme:", "gs1": "https://gs1.org/voc/"}
+
+
+# -- a UTF-8 byte-order mark (RFC 8259 §8.1: a parser may ignore it; .NET tools write it) ---
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["read whole", "streamed"])
+def test_skips_a_byte_order_mark_before_the_document(
+    monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    if streamed:
+        monkeypatch.setattr(jsonld, "ORJSON_MAX_BYTES", 100)
+    document = parse_json(io.BytesIO(BOM + big_document(3, header_last=True)))
+    events = list(document.events)
+    assert [event.data["acme:n"] for event in events] == [0, 1, 2]
+    assert [event.errors for event in events] == [[], [], []]
+
+
+def test_skips_a_byte_order_mark_before_a_bare_event() -> None:
+    parsed = parse_json_event(BOM + json.dumps(BASE_EVENT).encode())
+    assert (parsed.errors, parsed.data["action"]) == ([], "OBSERVE")
+
+
+@pytest.mark.parametrize("text", [BOM, BOM + b'{"type": "EPCISDocument",', BOM + BOM + b"{}"])
+def test_a_byte_order_mark_before_no_document_is_still_malformed(text: bytes) -> None:
+    with pytest.raises(DocumentError) as raised:
+        parse_json(io.BytesIO(text))
+    assert raised.value.kind == "malformed"
+
+
+# -- registered JSON-LD contexts (EPCIS_JSONLD_CONTEXTS) ----------------------------------
+
+HEALTHCARE = "https://contexts.example.org/healthcare/epcis-context.jsonld"
+HEALTHCARE_FILE = FIXTURES / "contexts" / "healthcare-context.jsonld"
+HEALTHCARE_PREFIXES = {
+    "xhc": "https://healthcare.example.org/epcis/",
+    "xhcv": "https://healthcare.example.org/epcis/vocab",
+    "xhcq": "https://healthcare.example.org/epcis/quality/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+HEALTHCARE_EVENT = {
+    **BASE_EVENT,
+    "action": "ADD",
+    "xhc:lotStatus": "released",
+    "ilmd": {"xhcq:grade": "A"},
+}
+
+
+@pytest.fixture
+def registered(settings: Any) -> None:
+    """The healthcare test context registered, as EPCIS_JSONLD_CONTEXTS would at start-up."""
+    context = json.loads(HEALTHCARE_FILE.read_bytes())["@context"]
+    settings.EPCIS_JSONLD_CONTEXTS = {HEALTHCARE: context}
+
+
+@pytest.mark.parametrize(
+    ("context", "prefixes"),
+    [
+        ({"ex": "https://ex.example/ns/"}, {"ex": "https://ex.example/ns/"}),
+        ({"ex": "urn:ex:"}, {"ex": "urn:ex:"}),
+        ({"ex": {"@id": "https://ex.example/ns#"}}, {"ex": "https://ex.example/ns#"}),
+        (
+            {"ex": {"@id": "https://ex.example/ns", "@prefix": True}},
+            {"ex": "https://ex.example/ns"},
+        ),
+        ({"ex": {"@id": "https://ex.example/ns/", "@prefix": False}}, {}),
+        ({"lotStatus": "https://ex.example/ns/lotStatus"}, {}),  # a term, not a prefix
+        (
+            {"ex": "https://ex.example/", "sub": "ex:sub/"},
+            {"ex": "https://ex.example/", "sub": "https://ex.example/sub/"},
+        ),
+        ({"@vocab": "https://ex.example/", "ex:term": "https://ex.example/t/"}, {}),
+        ({"ex": 7, "ey": {"@type": "@id"}}, {}),
+    ],
+)
+def test_reads_the_prefix_definitions_of_a_context(context: dict, prefixes: dict) -> None:
+    assert jsonld.context_prefixes(context) == prefixes
+
+
+def test_the_healthcare_test_context_defines_four_prefixes() -> None:
+    context = json.loads(HEALTHCARE_FILE.read_bytes())["@context"]
+    assert jsonld.context_prefixes(context) == HEALTHCARE_PREFIXES
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["read whole", "streamed"])
+def test_a_registered_context_defines_its_prefixes_as_if_inline(
+    registered: None, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    if streamed:
+        monkeypatch.setattr(jsonld, "ORJSON_MAX_BYTES", 100)
+    text = document_with(HEALTHCARE_EVENT, [GS1_CONTEXT, HEALTHCARE])
+    (parsed,) = parse_text(text).events
+    assert parsed.errors == []
+    assert parsed.namespaces == HEALTHCARE_PREFIXES
+
+
+def test_an_inline_definition_after_a_registered_context_wins(registered: None) -> None:
+    text = document_with(HEALTHCARE_EVENT, [HEALTHCARE, {"xhc": "urn:xhc:"}])
+    (parsed,) = parse_text(text).events
+    assert parsed.namespaces["xhc"] == "urn:xhc:"
+
+
+def test_a_registered_context_named_by_an_event_counts_for_that_event(registered: None) -> None:
+    event = {"@context": [HEALTHCARE], **HEALTHCARE_EVENT}
+    (parsed,) = parse_text(document_with(event, [GS1_CONTEXT])).events
+    assert parsed.errors == []
+    parsed = parse_json_event(json.dumps(event).encode())
+    assert (parsed.errors, parsed.namespaces) == ([], HEALTHCARE_PREFIXES)
+
+
+UNREGISTERED_HINT = (
+    f"; the @context names {HEALTHCARE}, which this repository does not know (contexts are "
+    "never fetched): an operator can register a local copy with "
+    "EPCIS_JSONLD_CONTEXTS=<url>=<path>"
+)
+
+
+def test_an_unregistered_context_url_is_named_with_how_to_register_it() -> None:
+    (parsed,) = parse_text(document_with(HEALTHCARE_EVENT, [GS1_CONTEXT, HEALTHCARE])).events
+    assert [(e.field, e.message) for e in parsed.errors] == [
+        (
+            "xhc:lotStatus",
+            "prefix 'xhc' of 'xhc:lotStatus' is not defined in the @context" + UNREGISTERED_HINT,
+        ),
+        (
+            "ilmd.xhcq:grade",
+            "prefix 'xhcq' of 'xhcq:grade' is not defined in the @context" + UNREGISTERED_HINT,
+        ),
+    ]
+
+
+def test_an_unregistered_context_of_a_bare_event_is_named_too() -> None:
+    event = {"@context": [GS1_CONTEXT, HEALTHCARE], **HEALTHCARE_EVENT}
+    parsed = parse_json_event(json.dumps(event).encode())
+    assert [e.message.endswith(UNREGISTERED_HINT) for e in parsed.errors] == [True, True]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["read whole", "streamed"])
+def test_reads_the_vocabularies_of_query_results(
+    monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    if streamed:
+        monkeypatch.setattr(jsonld, "ORJSON_MAX_BYTES", 100)
+    vocabulary = {
+        "type": "urn:epcglobal:epcis:vtype:BusinessLocation",
+        "vocabularyElementList": [{"id": "urn:epc:id:sgln:4012345.00001.0"}],
+    }
+    results = {"eventList": [BASE_EVENT], "vocabularyList": [vocabulary]}
+    body = {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": results}}
+    text = json.dumps({"@context": [GS1_CONTEXT], "type": "EPCISQueryDocument", "epcisBody": body})
+    document = parse_text(text)
+    assert document.vocabularies == [vocabulary]
+    assert len(list(document.events)) == 1

@@ -558,15 +558,31 @@ def test_streams_large_documents_clearing_processed_events() -> None:
     assert seen == 2000
 
 
-def test_keeps_vendor_and_unknown_list_members_in_document_order() -> None:
+def test_keeps_unknown_list_members_in_document_order_as_invalid_events() -> None:
     body = (
         f"<ObjectEvent>{BASE}</ObjectEvent><Bogus/>"
         f'<v:Custom xmlns:v="urn:v">{BASE}</v:Custom><ObjectEvent>{BASE}</ObjectEvent>'
+        f'<extension><v:Custom xmlns:v="urn:v">{BASE}</v:Custom></extension>'
     )
     events = list(parse_xml(io.BytesIO(DOC_20.format(body).encode())).events)
-    assert [e.data["type"] for e in events] == ["ObjectEvent", "Bogus", "v:Custom", "ObjectEvent"]
-    # A vendor event type is a CURIE; the validator accepts it as a URI-typed event.
-    assert [e.is_valid for e in events] == [True, False, True, True]
+    assert [e.index for e in events] == [0, 1, 2, 3, 4]
+    assert [e.data["type"] for e in events] == [
+        "ObjectEvent",
+        "Bogus",
+        "{urn:v}Custom",
+        "ObjectEvent",
+        "v:Custom",
+    ]
+    # EventList has no xs:any: a vendor event type belongs in its <extension> (##other),
+    # where it is read as a URI-typed event; directly in the list it is an invalid event.
+    assert [e.is_valid for e in events] == [True, False, False, True, True]
+    assert [e.errors[0].message for e in events if not e.is_valid] == [
+        "<Bogus> is not an EPCIS event type: <EventList> holds <ObjectEvent>, "
+        "<AggregationEvent>, <TransactionEvent>, <TransformationEvent>, <AssociationEvent>, "
+        "<extension>",
+        "<v:Custom> (namespace urn:v) is not allowed directly in <EventList>: a vendor event "
+        "type goes inside <EventList><extension>",
+    ]
 
 
 # --- shapes the hash reference reads (vectors *XmlDocHavingEventWithIgnoreFields) ---------
@@ -649,3 +665,28 @@ def test_results_body_right_under_the_root_is_only_for_query_documents() -> None
     with pytest.raises(DocumentError) as caught:
         parse_xml(io.BytesIO(data.encode()))
     assert caught.value.kind == "invalid"
+
+
+# --- a UTF-8 byte-order mark before the document ----------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_reads_xml_after_a_byte_order_mark() -> None:
+    data = (
+        BOM
+        + b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        + DOC_20.format(f"<ObjectEvent>{BASE}</ObjectEvent>").encode()
+    )
+    assert [event.is_valid for event in parse_xml(io.BytesIO(data)).events] == [True]
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [b'<!DOCTYPE x [<!ENTITY a "b">]>', b'<!DOCTYPE x SYSTEM "http://127.0.0.1:1/x.dtd">'],
+)
+def test_a_byte_order_mark_does_not_hide_a_doctype_with_declarations(doctype: bytes) -> None:
+    data = BOM + doctype + DOC_20.format(f"<ObjectEvent>{BASE}</ObjectEvent>").encode()
+    with pytest.raises(DocumentError) as caught:
+        parse_xml(io.BytesIO(data))
+    assert caught.value.kind == "forbidden"

@@ -1,12 +1,15 @@
 """The shared event validator, over canonical dicts (the XML parser relies on it too)."""
 
 import copy
+import io
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from epcis.parsing import parse_document
 from epcis.parsing.validation import parse_time, validate_event, validated_event
+from tests.support.documents import JSON, XML, jsonld_document, xml_events
 
 OBJECT_EVENT: dict[str, Any] = {
     "type": "ObjectEvent",
@@ -263,4 +266,122 @@ def test_an_event_of_a_custom_type_must_define_its_extension_prefixes() -> None:
     }
     assert errors_of(event) == [
         ("other:thing", "prefix 'other' of 'other:thing' is not defined in the @context")
+    ]
+
+
+# -- one identifier twice in a list: the same verdict in every format and form -------------
+
+SSCC_URN, SSCC_DL = "urn:epc:id:sscc:0614141.1234567890", "https://id.gs1.org/00/106141412345678908"
+SGTIN_URN = "urn:epc:id:sgtin:0614141.107346.2017"
+SGTIN_DL = "https://id.gs1.org/01/10614141073464/21/2017"
+OTHER = "urn:epc:id:sgtin:0614141.107346.1"
+TIME = {"eventTime": "2024-01-01T10:00:00Z", "eventTimeZoneOffset": "+00:00"}
+TIME_XML = (
+    "<eventTime>2024-01-01T10:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>"
+)
+
+
+def _epcs(tag: str, epcs: list[str]) -> str:
+    return f"<{tag}>" + "".join(f"<epc>{epc}</epc>" for epc in epcs) + f"</{tag}>"
+
+
+def _json_event(member: str, epcs: list[str]) -> dict[str, Any]:
+    if member == "epcList":
+        return {"type": "ObjectEvent", **TIME, "epcList": epcs, "action": "OBSERVE"}
+    if member == "childEPCs":
+        parent = {"parentID": "urn:epc:id:sscc:0614141.0000000017", "action": "ADD"}
+        return {"type": "AggregationEvent", **TIME, **parent, "childEPCs": epcs}
+    other = "outputEPCList" if member == "inputEPCList" else "inputEPCList"
+    return {"type": "TransformationEvent", **TIME, member: epcs, other: [OTHER]}
+
+
+def _xml_event(member: str, epcs: list[str], version: str) -> str:
+    if member == "epcList":
+        return (
+            f"<ObjectEvent>{TIME_XML}{_epcs('epcList', epcs)}<action>OBSERVE</action></ObjectEvent>"
+        )
+    if member == "childEPCs":
+        parent = "<parentID>urn:epc:id:sscc:0614141.0000000017</parentID>"
+        children = _epcs("childEPCs", epcs)
+        return (
+            f"<AggregationEvent>{TIME_XML}{parent}{children}<action>ADD</action></AggregationEvent>"
+        )
+    lists = {member: epcs, "outputEPCList" if member == "inputEPCList" else "inputEPCList": [OTHER]}
+    body = "".join(_epcs(tag, lists[tag]) for tag in ("inputEPCList", "outputEPCList"))
+    event = f"<TransformationEvent>{TIME_XML}{body}</TransformationEvent>"
+    return f"<extension>{event}</extension>" if version == "1.2" else event
+
+
+def _parsed(syntax: str, member: str, epcs: list[str]) -> list[tuple[str, str]]:
+    if syntax == "json":
+        body, media_type = jsonld_document({"eventList": [_json_event(member, epcs)]}), JSON
+    else:
+        version = syntax.removeprefix("xml-")
+        body, media_type = xml_events(_xml_event(member, epcs, version), version), XML
+    (event,) = parse_document(io.BytesIO(body), media_type).events
+    return [(error.field, error.message) for error in event.errors]
+
+
+SYNTAXES = ["xml-2.0", "xml-1.2", "json"]
+EPC_LISTS = ["epcList", "childEPCs", "inputEPCList", "outputEPCList"]
+
+
+@pytest.mark.parametrize("syntax", SYNTAXES)
+@pytest.mark.parametrize("member", EPC_LISTS)
+@pytest.mark.parametrize(
+    ("epcs", "first", "second"),
+    [
+        ([SSCC_URN, SSCC_DL], 0, 1),  # one SSCC as a URN and as a Digital Link
+        ([SGTIN_DL, OTHER, SGTIN_URN], 0, 2),
+        ([SGTIN_URN, SGTIN_URN], 0, 1),  # the same text
+        ([SSCC_DL, "https://example.com/00/106141412345678908"], 0, 1),  # another DL domain
+    ],
+    ids=["sscc urn and dl", "sgtin dl and urn", "same text", "dl on two domains"],
+)
+def test_a_list_naming_one_identifier_twice_is_refused_naming_both_positions(
+    syntax: str, member: str, epcs: list[str], first: int, second: int
+) -> None:
+    assert _parsed(syntax, member, epcs) == [
+        (
+            member,
+            f"{member} lists the same identifier more than once: {member}[{first}] "
+            f"{epcs[first]!r} and {member}[{second}] {epcs[second]!r}",
+        )
+    ]
+
+
+@pytest.mark.parametrize("syntax", SYNTAXES)
+@pytest.mark.parametrize("member", EPC_LISTS)
+def test_a_list_of_different_identifiers_is_accepted(syntax: str, member: str) -> None:
+    assert _parsed(syntax, member, [SSCC_URN, SGTIN_DL, OTHER]) == []
+
+
+LGTIN_URN = "urn:epc:class:lgtin:0614141.107346.LOT1"
+LGTIN_DL = "https://id.gs1.org/01/10614141073464/10/LOT1"
+
+
+@pytest.mark.parametrize("syntax", SYNTAXES)
+def test_a_quantity_list_may_name_one_class_twice(syntax: str) -> None:
+    # GS1 allows it (no uniqueItems on quantityList, no XSD or standard rule): kept as given.
+    quantities = [(LGTIN_URN, 10, "EA"), (LGTIN_DL, 2.5, "KGM")]
+    if syntax == "json":
+        elements = [{"epcClass": c, "quantity": q, "uom": u} for c, q, u in quantities]
+        event = {"type": "ObjectEvent", **TIME, "quantityList": elements, "action": "OBSERVE"}
+        body, media_type = jsonld_document({"eventList": [event]}), JSON
+    else:
+        version = syntax.removeprefix("xml-")
+        elements = "".join(
+            f"<quantityElement><epcClass>{c}</epcClass><quantity>{q}</quantity><uom>{u}</uom>"
+            "</quantityElement>"
+            for c, q, u in quantities
+        )
+        listed = f"<quantityList>{elements}</quantityList>"
+        where = f"<extension>{listed}</extension>" if version == "1.2" else listed
+        xml = f"<ObjectEvent>{TIME_XML}<epcList/><action>OBSERVE</action>{where}</ObjectEvent>"
+        body, media_type = xml_events(xml, version), XML
+    (parsed,) = parse_document(io.BytesIO(body), media_type).events
+    assert parsed.errors == []
+    assert [element["epcClass"] for element in parsed.data["quantityList"]] == [
+        LGTIN_URN,
+        LGTIN_DL,
     ]

@@ -196,6 +196,29 @@ def test_single_event_with_a_hash_id_holding_slashes(partner_client):
     assert [event["eventID"] for event in event_list(response)] == [event_id]
 
 
+def test_a_hash_id_sent_unencoded_gets_a_hint_to_percent_encode_it(partner_client):
+    """`?ver=CBV2.0` of a hash ID sent as it is becomes a query string: the answer says how
+    to send it, and the URL it suggests finds the event."""
+    event_id = "ni:///sha-256;" + "b" * 64 + "?ver=CBV2.0"
+    capture(json_document(object_event("78", event_id=event_id)), "application/ld+json")
+    response = partner_client.get(f"/events/{event_id}")
+    encoded = "ni%3A%2F%2F%2Fsha-256%3B" + "b" * 64 + "%3Fver%3DCBV2.0"
+    assert problem_of(response, 400, "QueryParameterException")["detail"] == (
+        f"The eventID {event_id} was sent unencoded, so its '?ver=CBV2.0' became a query "
+        f"string. Percent-encode the eventID in the path: /events/{encoded}"
+    )
+    followed = partner_client.get(f"/events/{encoded}")
+    assert [event["eventID"] for event in event_list(followed)] == [event_id]
+
+
+def test_a_query_parameter_on_one_event_is_refused(partner_client):
+    response = partner_client.get("/events/urn:uuid:x?perPage=2")
+    assert problem_of(response, 400, "QueryParameterException")["detail"] == (
+        "perPage: /events/{eventID} takes no query parameters (an eventID holding '?' or '#' "
+        "must be percent-encoded in the path)."
+    )
+
+
 def test_single_event_as_xml(partner_client, repository):
     response = partner_client.get(f"/events/{quote(A1, safe='')}", HTTP_ACCEPT="application/xml")
     assert response.status_code == 200

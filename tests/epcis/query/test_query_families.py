@@ -215,3 +215,109 @@ def test_undeclared_extension_prefix_is_a_parameter_error(partner_client, reposi
 )
 def test_extension_time_compared_at_its_exact_value(partner_client, repository, query, expected):
     assert found(partner_client, query, **ACME) == expect(expected)
+
+
+# Barcode data where identifiers are taken (architecture §4): each finds exactly what the
+# identifier as captured finds, and the events written by hand (check digits worked out in
+# tests/epcis/test_identifiers.py). %1D is the GS separator of a raw scan.
+ELEMENT_STRING_CASES = [
+    (
+        "MATCH_epc=(01)04012345111118(21)1001",
+        "MATCH_epc=urn:epc:id:sgtin:4012345.011111.1001",
+        "a1 a2",
+    ),
+    ("MATCH_epc=0104012345111118211002", "MATCH_epc=urn:epc:id:sgtin:4012345.011111.1002", "a1 a2"),
+    (
+        "MATCH_anyEPC=]d2010401234511111810LOTA%1D211002",
+        "MATCH_anyEPC=urn:epc:id:sgtin:4012345.011111.1002",
+        "a1 a2 a4",
+    ),
+    (
+        "MATCH_epc=(00)040123450000000016",
+        "MATCH_epc=urn:epc:id:sscc:4012345.0000000001",
+        "a3 a3! a5",
+    ),
+    (
+        "MATCH_parentID=]C100040123450000000016",
+        "MATCH_parentID=urn:epc:id:sscc:4012345.0000000001",
+        "a2",
+    ),
+    (
+        "MATCH_epc=(00)040123450000000023|(01)04012345111118(21)1001",
+        "MATCH_epc=urn:epc:id:sscc:4012345.0000000002|urn:epc:id:sgtin:4012345.011111.1001",
+        "a1 a2 a8",
+    ),
+    (
+        "MATCH_epcClass=(01)04012345111118(10)LOTA",
+        "MATCH_epcClass=urn:epc:class:lgtin:4012345.011111.LOTA",
+        "a6",
+    ),
+    # A unit's full scan, for a class parameter: its lot.
+    (
+        "MATCH_anyEPCClass=(01)04012345111118(21)1001(10)LOTA",
+        "MATCH_anyEPCClass=urn:epc:class:lgtin:4012345.011111.LOTA",
+        "a4 a6",
+    ),
+    (
+        "MATCH_outputEPCClass=(01)04012345222227(10)LOTB",
+        "MATCH_outputEPCClass=https://id.gs1.org/01/04012345222227/10/LOTB",
+        "a4",
+    ),
+    (
+        "EQ_readPoint=(414)4012345000016(254)1",
+        "EQ_readPoint=urn:epc:id:sgln:4012345.00001.1",
+        "a1 a3 a3!",
+    ),
+    (
+        "EQ_bizLocation=(414)4012345000016",
+        "EQ_bizLocation=urn:epc:id:sgln:4012345.00001.0",
+        "a1 a2 a3 a3! a4 a8",
+    ),
+    (
+        "EQ_bizLocation=(414)4012345000023(254)0",
+        "EQ_bizLocation=https://id.gs1.org/414/4012345000023",
+        "a5 a6",
+    ),
+    (
+        "WD_bizLocation=(414)4012345000016",
+        "WD_bizLocation=urn:epc:id:sgln:4012345.00001.0",
+        ALL_ALICE,
+    ),
+    (
+        "EQ_source_owning_party=(417)4012345000009",
+        "EQ_source_owning_party=urn:epc:id:pgln:4012345.00000",
+        "a3 a3!",
+    ),
+    (
+        "EQ_destination_owning_party=(417)4098765000003",
+        "EQ_destination_owning_party=https://id.gs1.org/417/4098765000003",
+        "a3 a3!",
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "as_captured", "expected"), ELEMENT_STRING_CASES)
+def test_an_element_string_finds_what_the_identifier_finds(
+    partner_client, repository, query, as_captured, expected
+):
+    assert found(partner_client, query) == found(partner_client, as_captured) == expect(expected)
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("EQ_bizStep=shiping", "Did you mean shipping?"),
+        ("EQ_bizStep=shipping,receiving", "(shipping|receiving)"),
+        ("eventType=objectEvent", "Did you mean ObjectEvent?"),
+        ("MATCH_epc=04012345111118", "urn:epc:idpat:sgtin:4012345.011111.*"),
+        ("MATCH_epc=(01)04012345111117(21)1001", "wrong check digit (expected 8)"),
+        ("EQ_bizTransaction_purchaseorder=urn:x:1", "business transaction type"),
+    ],
+)
+def test_a_value_that_cannot_match_is_a_400_naming_the_valid_forms(
+    partner_client, repository, query, words
+):
+    response = partner_client.get(f"/events?{query}")
+    assert response.status_code == 400, response.content
+    assert response.json()["type"] == "epcisException:QueryParameterException"
+    assert words in response.json()["detail"]

@@ -74,7 +74,9 @@ def test_hostile_named_query_never_fails_with_500(partner_client):
     [
         # Found by schemathesis: orjson refuses integers beyond 64 bits (was a 500).
         ('{"name": "big", "query": {"perPage": 18446744073709551616}}', 400),
-        ('{"name": "big", "query": {"EQ_bizStep": [18446744073709551616]}}', 201),
+        # (A free-text parameter: a number is no business step, so EQ_bizStep refuses it.)
+        ('{"name": "big", "query": {"EQ_stringValue": [18446744073709551616]}}', 201),
+        ('{"name": "big", "query": {"EQ_bizStep": [18446744073709551616]}}', 400),
         ('{"name": "nul", "query": {"EQ_bizStep": ["a", {"b": "\\u0000"}]}}', 400),
         ('{"name": "nul", "query": {"\\u0000": 1}}', 400),
         ("[" * 5000 + "]" * 5000, 400),

@@ -392,3 +392,111 @@ def test_options_on_next_page_token(partner_client):
 
 def test_releasing_a_page_token_needs_a_key(client):
     assert client.delete("/nextPageToken/anything").status_code == 401
+
+
+# -- routes: one value (which may hold '/'), its sub-resources, and nothing else ---------
+
+SGTIN_1001 = "urn:epc:id:sgtin:4012345.011111.1001"
+SGTIN_1001_DL = "https://id.gs1.org/01/04012345111118/21/1001"
+PLANT_READ_POINT_DL = f"{PLANT_DL}/254/1"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/epcs/{SGTIN_1001}",
+        f"/epcs/{SGTIN_1001_DL}",
+        f"/epcs/{quote(SGTIN_1001_DL, safe='')}",
+        "/epcs/https://example.com/01/04012345111118/21/1001",
+        "/bizSteps/shipping",
+        "/bizSteps/https://ns.example.com/bizstep/custom",
+        "/dispositions/urn:epcglobal:cbv:disp:active",
+        "/eventTypes/ObjectEvent",
+        f"/bizLocations/{PLANT_DL}",
+        f"/readPoints/{PLANT_READ_POINT_DL}",
+    ],
+)
+def test_a_value_with_or_without_slashes_lists_its_sub_resources(partner_client, url):
+    assert members(partner_client.get(url)) == ["events"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"/epcs/{SGTIN_1001_DL}/events", "a1 a2"),
+        (f"/epcs/{quote(SGTIN_1001_DL, safe='')}/events", "a1 a2"),
+        (f"/readPoints/{PLANT_READ_POINT_DL}/events", "a1 a3 a3!"),
+        (f"/bizLocations/{WAREHOUSE_DL}/events", "a5 a6"),
+    ],
+)
+def test_events_of_a_digital_link_sent_with_its_slashes(partner_client, repository, url, expected):
+    assert labels(partner_client.get(url)) == expect(expected)
+
+
+@pytest.mark.parametrize(
+    ("url", "value", "tail"),
+    [
+        # (URL, the value it names, the unknown sub-resource): the case, then each family
+        (f"/epcs/{SGTIN_1001}/anything", f"/epcs/{SGTIN_1001}", "anything"),
+        (f"/epcs/{SGTIN_1001_DL}/anything", f"/epcs/{SGTIN_1001_DL}", "anything"),
+        (f"/epcs/{quote(SGTIN_1001_DL, safe='')}/anything", f"/epcs/{SGTIN_1001_DL}", "anything"),
+        (f"/epcs/{SGTIN_1001}/events/extra", f"/epcs/{SGTIN_1001}", "events/extra"),
+        ("/bizSteps/x/foo", "/bizSteps/x", "foo"),
+        ("/bizSteps/shipping/foo", "/bizSteps/shipping", "foo"),
+        (
+            "/bizSteps/urn:epcglobal:cbv:bizstep:shipping/foo",
+            "/bizSteps/urn:epcglobal:cbv:bizstep:shipping",
+            "foo",
+        ),
+        ("/dispositions/active/foo", "/dispositions/active", "foo"),
+        ("/eventTypes/ObjectEvent/foo", "/eventTypes/ObjectEvent", "foo"),
+        (f"/bizLocations/{PLANT_DL}/foo", f"/bizLocations/{PLANT_DL}", "foo"),
+        (f"/readPoints/{PLANT_READ_POINT_DL}/foo", f"/readPoints/{PLANT_READ_POINT_DL}", "foo"),
+    ],
+)
+def test_an_unknown_sub_resource_is_404(partner_client, url, value, tail):
+    response = partner_client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "epcisException:NoSuchResourceException",
+        "title": "Not found",
+        "status": 404,
+        "detail": f"{value} has no sub-resource {tail!r}: its sub-resources are events.",
+    }
+
+
+@pytest.mark.parametrize("method", ["post", "delete", "options"])
+def test_an_unknown_sub_resource_is_404_whatever_the_method(partner_client, method):
+    response = getattr(partner_client, method)(f"/epcs/{SGTIN_1001}/anything")
+    assert response.status_code == 404
+
+
+def test_an_unknown_sub_resource_is_404_whatever_the_accept(partner_client):
+    response = partner_client.get("/bizSteps/shipping/foo", HTTP_ACCEPT="application/xml")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        (
+            "/epcs/https://id.gs1.org/01/04012345111113/21/7/events",
+            "'https://id.gs1.org/01/04012345111113/21/7' is not a valid epcs value: ",
+        ),
+        (
+            "/epcs/https://id.gs1.org/01/04012345111113/21/7",
+            "'https://id.gs1.org/01/04012345111113/21/7' is not a valid epcs value: ",
+        ),
+        ("/epcs/urn:epc:id:sgtin:12.3.4", "'urn:epc:id:sgtin:12.3.4' is not a valid epcs value: "),
+    ],
+)
+def test_a_malformed_identifier_in_the_path_is_400_saying_why(partner_client, url, detail):
+    response = partner_client.get(url)
+    assert response.status_code == 400
+    assert response.json()["type"] == "epcisException:QueryParameterException"
+    assert response.json()["detail"].startswith(detail)
+
+
+def test_an_unknown_sub_resource_needs_a_key_first(client):
+    assert client.get(f"/epcs/{SGTIN_1001}/anything").status_code == 401
