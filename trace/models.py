@@ -80,11 +80,13 @@ class Containment(models.Model):
     destroying the parent closes every open one."""
 
     # The primary key is the only index (one btree insert per stay): a child's parents at a
-    # time (hierarchy, state) and its stays (timeline) are a range of it. The other way,
-    # a parent's stays are found through the parent's own aggregation events (the
-    # epcis_eventidentifier key), whose children are the only ones it can have had: the
-    # children of a container, and the per-batch recompute of a container, read those.
-    pk = models.CompositePrimaryKey("child", "from_time", "parent", "from_event_id")
+    # time (hierarchy, state) and its stays (timeline) are a range of it, a child's few
+    # rows. (child, from_event) is unique: an event has one parent and opens a child once;
+    # and narrow, so more of it fits a page. The other way, a parent's stays are found
+    # through the parent's own aggregation events (the epcis_eventidentifier key), whose
+    # children are the only ones it can have had: the children of a container, and the
+    # per-batch recompute of a container, read those.
+    pk = models.CompositePrimaryKey("child", "from_event_id")
     parent = CodePointCharField(max_length=300)
     child = CodePointCharField(max_length=300)
     from_time = models.DateTimeField()

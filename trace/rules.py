@@ -223,8 +223,8 @@ def commissionings(
 
 # -- containment ------------------------------------------------------------------------
 
-# A row of trace.Containment in its primary-key order: (child, from_time, parent, from
-# event pk, until_time, until event pk), the until pair None while the child is inside.
+# A row of trace.Containment, child first (its primary key is (child, from event)): (child,
+# from_time, parent, from event pk, until_time, until event pk), until None while inside.
 StayRow = tuple[str, datetime, str, int, datetime | None, int | None]
 
 

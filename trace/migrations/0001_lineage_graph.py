@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Containment',
             fields=[
-                ('pk', models.CompositePrimaryKey('child', 'from_time', 'parent', 'from_event_id', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('pk', models.CompositePrimaryKey('child', 'from_event_id', blank=True, editable=False, primary_key=True, serialize=False)),
                 ('parent', epcis.models.CodePointCharField(max_length=300)),
                 ('child', epcis.models.CodePointCharField(max_length=300)),
                 ('from_time', models.DateTimeField()),

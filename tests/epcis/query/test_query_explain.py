@@ -193,7 +193,8 @@ def test_listings_read_the_listed_values_not_the_events(staff, as_partner):
     "params",
     [
         {"EQ_disposition": "retail_sold"},  # a flow disposition: not in the partial index
-        {"eventType": "ObjectEvent", "EQ_bizStep": "receiving_typo"},
+        # A custom business step (a URI) that no event has.
+        {"eventType": "ObjectEvent", "EQ_bizStep": "urn:acme:bizstep:never-used"},
         {"EQ_readPoint": SGLN.format(99)},
     ],
 )
