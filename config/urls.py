@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Before the epcis routes: /epcs/{epc}/state, /hierarchy, /timeline win over /epcs/{epc}/...
     path("", include("trace.api.urls")),
+    path("", include("recalls.api.urls")),
     path("", include("epcis.api.urls")),
 ]
 

@@ -148,15 +148,16 @@ def _declared_at(declaration: StoredEvent) -> datetime:
     return time_or_none(text) or declaration.event_time
 
 
-# Retractions are few: while there are at most this many, a batch reads them all (one
-# small read) instead of sending every eventID of the batch to be looked up.
-FEW_RETRACTIONS = 1000
+# Retractions and ends of life are few: while a table holds at most this many rows, a
+# batch reads them all (one small read) instead of sending its thousands of keys to be
+# looked up one by one.
+FEW_ROWS = 1000
 
 
 def _retracted_among(db: Db, event_ids: Collection[str]) -> set[str]:
     """Which of these eventIDs are retracted (declarations stored before, or in, this batch)."""
-    few = db.fetch(f'SELECT retracted FROM "{RETRACTIONS}" LIMIT %s', [FEW_RETRACTIONS + 1])
-    if len(few) <= FEW_RETRACTIONS:
+    few = db.fetch(f'SELECT retracted FROM "{RETRACTIONS}" LIMIT %s', [FEW_ROWS + 1])
+    if len(few) <= FEW_ROWS:
         return {row[0] for row in few}.intersection(event_ids)
     condition, params = db.any("retracted", sorted(event_ids))
     rows = db.fetch(f'SELECT retracted FROM "{RETRACTIONS}" WHERE {condition}', params)
@@ -252,7 +253,9 @@ def _update_stays(db: Db, facts: Sequence[EventFacts], *, recompute: set[str]) -
     again = (mine & recompute) | _stored_before(db, fold, {f.pk for f in facts})
     recompute_stays(db, again)
     by_parent = _facts_by_parent(facts)
-    rows = [row for parent in fold - again for row in rules.stays(parent, by_parent[parent])]
+    # Parents in order, so their children mostly come out in order too: a cheap sort.
+    parents = sorted(fold - again)
+    rows = [row for parent in parents for row in rules.stays(parent, by_parent[parent])]
     db.insert(STAYS, STAY_COLUMNS, STAY_TYPES, sorted(rows))
 
 
@@ -265,9 +268,11 @@ def _stored_before(db: Db, parents: set[str], batch: set[int]) -> set[str]:
         f'SELECT canonical, event_id FROM "{IDENTIFIER}" WHERE {by_key} AND role = %s',
         [*params, Role.PARENT],
     )
-    by_identifier, params = db.any("identifier", sorted(parents))
-    ended = db.fetch(f'SELECT identifier, event_id FROM "{ENDS}" WHERE {by_identifier}', params)
-    return {key for key, pk in [*aggregated, *ended] if pk not in batch}
+    ended = db.fetch(f'SELECT identifier, event_id FROM "{ENDS}" LIMIT %s', [FEW_ROWS + 1])
+    if len(ended) > FEW_ROWS:  # else that was all of them (few things are destroyed)
+        by_identifier, params = db.any("identifier", sorted(parents))
+        ended = db.fetch(f'SELECT identifier, event_id FROM "{ENDS}" WHERE {by_identifier}', params)
+    return {key for key, pk in [*aggregated, *ended] if pk not in batch and key in parents}
 
 
 def _facts_by_parent(facts: Iterable[EventFacts]) -> defaultdict[str, list[EventFacts]]:

@@ -150,3 +150,18 @@ def test_a_batch_costs_the_same_statements_whatever_its_size():
     large = lineage_statements(document(pallets(200, 60)))
     assert len(small) == len(large)
     assert Containment.objects.count() == 2 * 3 + 60 * 3
+
+
+@pytest.mark.parametrize("few", [0, 1000])  # 0: the tables are "large", looked up by key
+def test_decommissioning_and_retractions_read_large_tables_by_key(monkeypatch, few):
+    import trace.lineage
+
+    monkeypatch.setattr(trace.lineage, "FEW_ROWS", few)
+    capture_as("alice", document([pack("31", "09:00", "ADD", UNIT)]))
+    decommission = event("32", "11:00", epcList=[CASE], action="DELETE", bizStep="decommissioning")
+    capture_as("alice", document([decommission]))
+    assert Containment.objects.get().until_time.hour == 11
+    capture_as("alice", document([declaration(decommission)]))
+    assert Containment.objects.get().until_time is None
+    capture_as("bob", document([EARLY, declaration(EARLY), LATE]))
+    assert lot_of() == "LATE"

@@ -1,0 +1,23 @@
+"""The recall routes (included before `epcis.api.urls`, config/urls.py)."""
+
+from django.urls import path
+
+from recalls.api.views import (
+    RecallApi,
+    RecallLocationsCsvApi,
+    RecallsApi,
+    RecallUnitsApi,
+    RecallUnitsCsvApi,
+)
+
+urlpatterns = [
+    path("recalls", RecallsApi.as_view(), name="recalls"),
+    path("recalls/<str:job_id>", RecallApi.as_view(), name="recall"),
+    path("recalls/<str:job_id>/units", RecallUnitsApi.as_view(), name="recall-units"),
+    path("recalls/<str:job_id>/units.csv", RecallUnitsCsvApi.as_view(), name="recall-units-csv"),
+    path(
+        "recalls/<str:job_id>/locations.csv",
+        RecallLocationsCsvApi.as_view(),
+        name="recall-locations-csv",
+    ),
+]
