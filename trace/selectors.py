@@ -51,10 +51,7 @@ def counting_events() -> QuerySet[Event]:
 
 def is_known(key: str) -> bool:
     """Whether any event names the identifier, or it is the lot of a unit."""
-    return (
-        EventIdentifier.objects.filter(canonical=key).exists()
-        or LotMembership.objects.filter(lot=key).exists()
-    )
+    return EventIdentifier.objects.filter(canonical=key).exists() or bool(units_of_lot(key))
 
 
 # -- display ----------------------------------------------------------------------------
@@ -95,11 +92,11 @@ def _text_in(doc: dict[str, Any], key: str) -> str:
 
 def _lot_form(lot: str) -> str | None:
     """A lot in the form of (one of) its units' first capture: a URN lot for URN units."""
-    unit = LotMembership.objects.filter(lot=lot).order_by("unit").values_list("unit").first()
-    if unit is None or "/10/" not in lot:
+    units = sorted(m.unit for m in units_of_lot(lot))
+    if not units:
         return None
     try:
-        return lgtin(display_forms([unit[0]])[unit[0]], unquote(lot.rsplit("/10/", 1)[1]))
+        return lgtin(display_forms(units[:1])[units[0]], unquote(lot.rsplit("/10/", 1)[1]))
     except IdentifierError:
         return None
 

@@ -135,3 +135,7 @@ def test_a_serial_named_like_a_route_still_works(staff_client):
     assert response.status_code == 200, response.content
     assert response.json()["epc"] == unit
     assert response.json()["lot"] == "urn:epc:class:lgtin:4012345.011111.L1"
+    # the lot itself is named by no event: it is known through its unit
+    lot = staff_client.get("/epcs/urn:epc:class:lgtin:4012345.011111.L1/state")
+    assert lot.status_code == 200, lot.content
+    assert lot.json()["epc"] == "urn:epc:class:lgtin:4012345.011111.L1"
