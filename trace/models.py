@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from epcis.jobs import BackgroundJob
 from epcis.models import CodePointCharField
 
 
@@ -167,3 +168,15 @@ class PendingParent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent} to recompute"
+
+
+class TraceJob(BackgroundJob):
+    """A trace (DESIGN §5 "Trace and recall jobs"), on the template of `epcis.jobs`.
+    `parameters`: the validated request (`trace.services.validate`); `result`: the answer
+    (`trace.traces.compute`), stored once and never changed."""
+
+    class Meta(BackgroundJob.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"trace {self.pk} ({self.status})"

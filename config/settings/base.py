@@ -251,12 +251,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_IMPORTS = ["epcis.capture.tasks", "recalls.tasks"]
+CELERY_IMPORTS = ["epcis.capture.tasks", "trace.tasks", "recalls.tasks"]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-stalled-captures": {
         "task": "epcis.capture.tasks.requeue_stalled_captures_task",
         "schedule": float(EPCIS_CAPTURE_SWEEP_INTERVAL),
         # A sweep not started by the next one is pointless: let the broker drop it.
+        "options": {"expires": float(EPCIS_CAPTURE_SWEEP_INTERVAL)},
+    },
+    "requeue-stalled-traces": {
+        "task": "trace.tasks.requeue_stalled_traces_task",
+        "schedule": float(EPCIS_CAPTURE_SWEEP_INTERVAL),
         "options": {"expires": float(EPCIS_CAPTURE_SWEEP_INTERVAL)},
     },
     "requeue-stalled-recalls": {
