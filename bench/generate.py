@@ -49,10 +49,17 @@ def event(kind: str, when: datetime, **fields: Any) -> dict[str, Any]:
     }
 
 
-def pallet_events(rng: random.Random, pallet: int, start: datetime) -> list[dict[str, Any]]:
-    """The 24 events of one pallet's life from the line to the distributor's dock."""
+def pallet_events(
+    rng: random.Random, pallet: int, start: datetime, *, lot_of: tuple[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The 24 events of one pallet's life from the line to the distributor's dock.
+
+    `lot_of` (item reference, lot number): the pallet's product and lot instead of its own
+    random ones, so that many pallets make one big lot (the draws stay the same)."""
     item_ref = f"0{rng.randint(10000, 99999)}"
     lot = f"L{start:%y%m}{rng.randint(100, 999)}"
+    if lot_of is not None:
+        item_ref, lot = lot_of
     expiry = (start + timedelta(days=730)).date().isoformat()
     plant, line = sgln(MAKER_CP, "00001"), sgln(MAKER_CP, "00001", "1")
     base = pallet * UNITS_PER_CASE * CASES_PER_PALLET
@@ -218,9 +225,11 @@ def chain_events(count: int, *, seed: int = 42, first_pallet: int = 0) -> Iterat
         pallet += 1
 
 
-def chain_pallet_events(rng: random.Random, pallet: int, start: datetime) -> list[dict]:
+def chain_pallet_events(
+    rng: random.Random, pallet: int, start: datetime, *, lot_of: tuple[str, str] | None = None
+) -> list[dict]:
     when = start + timedelta(minutes=30 * pallet)
-    middle = pallet_events(rng, pallet, when)
+    middle = pallet_events(rng, pallet, when, lot_of=lot_of)
     item_ref = middle[0]["epcList"][0].split(":")[-1].split(".")[1]
     lot = middle[0]["ilmd"]["cbvmda:lotNumber"]
     expiry = middle[0]["ilmd"]["cbvmda:itemExpirationDate"]

@@ -40,8 +40,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import generate  # noqa: E402
+from bench.bench_recall import section_recall  # noqa: E402
 
-SECTIONS = ("ingest", "capture", "query", "peer")
+SECTIONS = ("ingest", "capture", "query", "peer", "recall")
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 INGEST_EVENTS = 20_000  # events per document of the ingest-core rows
 CAPTURE_EVENTS = 20_000
@@ -819,6 +820,7 @@ CHILD_SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "capture": section_capture,
     "query": section_query,
     "peer-ours": section_peer_ours,
+    "recall": section_recall,
 }
 
 
@@ -881,7 +883,12 @@ def main() -> None:
         if name == "peer":
             result = run_peer(args, url)
         else:
-            suffix = {"ingest": "bench", "capture": "bench_capture", "query": "bench_query"}
+            suffix = {
+                "ingest": "bench",
+                "capture": "bench_capture",
+                "query": "bench_query",
+                "recall": "bench_recall",
+            }
             result = run_section(name, args, fresh_database(url, suffix[name]))
         rows += result["rows"]
         plans += result.get("plans", [])

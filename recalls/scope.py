@@ -226,6 +226,7 @@ class Row:
     disposition: str
     location: str  # canonical key, "" if none
     location_text: str  # as written
+    kind: str = ""  # the event type: ObjectEvent, TransformationEvent...
 
 
 def naming(keys: Collection[str]) -> dict[str, dict[int, datetime]]:
@@ -270,12 +271,13 @@ def event_rows(pks: Collection[int]) -> dict[int, Row]:
                 "biz_step",
                 "disposition",
                 "doc__bizLocation__id",
+                "type",
             )
         )
-        for pk, event_id, moment, step, disposition, text in values:
+        for pk, event_id, moment, step, disposition, text, kind in values:
             location = matching_key(text) if text else ""
             rows[pk] = Row(
-                pk, event_id, moment, bare(step), bare(disposition), location, text or ""
+                pk, event_id, moment, bare(step), bare(disposition), location, text or "", kind
             )
     return rows
 
@@ -449,6 +451,52 @@ def shipments(
     return sorted(found, key=lambda s: (s["shipped"], s["eventID"]))
 
 
+# -- critical tracking events (FSMA 204) -----------------------------------------------
+
+CTE_STEPS = ("shipping", "receiving")
+LOT_ROLES = (Role.QUANTITY, Role.CHILD_QUANTITY, Role.INPUT_QUANTITY, Role.OUTPUT_QUANTITY)
+
+
+def _is_cte(kind: str, step: str) -> bool:
+    return kind == "TransformationEvent" or step in CTE_STEPS
+
+
+def cte_events(
+    lots: Collection[str],
+    touches: dict[str, dict[int, Touch]],
+    rows: dict[int, Row],
+    state: dict[str, UnitState],
+    start: datetime | None,
+    end: datetime | None,
+) -> list[list[Any]]:
+    """The critical tracking events of the scope, for `recalls.fsma204`: `[pk, {lot: units}]`
+    per shipping, receiving or transformation event that moved affected units (inside at
+    its time: counted per lot) or names an affected lot in a quantity list (`{}`: its
+    quantities are in the event)."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for unit, mine in touches.items():
+        lot = state[unit].lot if unit in state else ""
+        for pk, touch in mine.items():
+            row = rows.get(pk)
+            if touch.inside and row is not None and _is_cte(row.kind, row.biz_step):
+                counts[pk][lot] = counts[pk].get(lot, 0) + 1
+    for chunk in chunks(lots):
+        named = EventIdentifier.objects.filter(canonical__in=chunk, role__in=LOT_ROLES)
+        for pk, step, kind, moment in (
+            counting_events()
+            .filter(pk__in=named.values("event_id"))
+            .values_list("pk", "biz_step", "type", "event_time")
+        ):
+            if _is_cte(kind, bare(step)):
+                rows.setdefault(pk, Row(pk, "", moment, bare(step), "", "", "", kind))
+                counts.setdefault(pk, {})
+    return [
+        [pk, dict(sorted(found.items()))]
+        for pk, found in sorted(counts.items())
+        if (start is None or rows[pk].time >= start) and (end is None or rows[pk].time < end)
+    ]
+
+
 # -- display ----------------------------------------------------------------------------
 
 
@@ -583,6 +631,7 @@ def recall_scope(
         "inTransit": sum(1 for s in state.values() if s.disposition == "in_transit"),
     }
     scoped = graph.lots | set(state) | containers
+    ctes = cte_events(graph.lots, touches, rows, state, start, end)
     return {
         "lots": sorted(forms.get(k, k) for k in graph.lots),
         "summary": summary,
@@ -591,6 +640,7 @@ def recall_scope(
         "shipments": moves,
         "notes": notes,
         "units": units,
+        "cteEvents": ctes,
         "scopeKeys": {
             "identifiers": sorted(scoped),
             "lotNumbers": sorted({lot_number(k) for k in graph.lots} - {""}),

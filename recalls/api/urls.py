@@ -4,6 +4,7 @@ from django.urls import path
 
 from recalls.api.views import (
     RecallApi,
+    RecallFsma204Api,
     RecallLocationsCsvApi,
     RecallsApi,
     RecallUnitsApi,
@@ -20,4 +21,5 @@ urlpatterns = [
         RecallLocationsCsvApi.as_view(),
         name="recall-locations-csv",
     ),
+    path("recalls/<str:job_id>/fsma204.xlsx", RecallFsma204Api.as_view(), name="recall-fsma204"),
 ]

@@ -22,12 +22,13 @@ from epcis.api.problems import EPCISProblem
 from epcis.jobs import job_document
 from epcis.query.pagination import refuse_unknown
 from epcis.query.params import QueryParameterError
+from recalls.fsma204 import workbook_bytes
 from recalls.models import RecallJob
 from recalls.scope import newer_data
 from recalls.services import request_recall
 from recalls.tasks import enqueue_recall
 
-HIDDEN = ("units", "scopeKeys")  # served at /units; kept for newerData
+HIDDEN = ("units", "scopeKeys", "cteEvents")  # served at /units; newerData; fsma204.xlsx
 UNIT_COLUMNS = ("epc", "lot", "location", "disposition", "parent", "topParent", "lastEventTime")
 LOCATION_COLUMNS = (
     ("location", "location"),
@@ -126,3 +127,16 @@ class RecallLocationsCsvApi(RecallView):
         rows = [[title for _, title in LOCATION_COLUMNS]]
         rows += [[_cell(place.get(key)) for key, _ in LOCATION_COLUMNS] for place in locations]
         return _csv(rows, f"recall-{job_id}-locations.csv")
+
+
+class RecallFsma204Api(RecallView):
+    """The FSMA 204 electronic sortable spreadsheet of the recall's lots (recalls.fsma204)."""
+
+    def get(self, request: Request, job_id: str) -> HttpResponse:
+        refuse_unknown(request.query_params, ())
+        response = HttpResponse(
+            workbook_bytes(_job(job_id, finished=True)),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="recall-{job_id}-fsma204.xlsx"'
+        return response
