@@ -21,14 +21,13 @@ from django.db.models import Min
 from django.utils import timezone
 
 from epcis.identifiers import matching_key
-from epcis.models import BizTransaction, Event, EventIdentifier, ExtensionField, Role
+from epcis.models import BizTransaction, Event, EventIdentifier, Role
 from epcis.query.params import time_value
 from epcis.rendering.times import rfc3339
 from recalls.models import RecallJob
 from recalls.services import key_kind, lot_number
 from trace.models import Containment, EndOfLife, LotMembership
 from trace.selectors import (
-    CBV_MASTER_DATA,
     IDENTIFIER_FIELDS,
     IN_CHUNK,
     MAX_DEPTH,
@@ -39,6 +38,7 @@ from trace.selectors import (
     transformation_closure,
     units_of_lot,
 )
+from trace.traces import newer_events_touch
 
 NOT_STOCK = {"dispensed", "destroyed", "retail_sold", "inactive", "decommissioned", "in_transit"}
 Report = Callable[[float], None]
@@ -694,31 +694,7 @@ def _locations(
 
 def newer_data(job: RecallJob) -> bool:
     """Whether an event recorded after the job's horizon names an identifier of its scope
-    or commissions units into one of its lots (index reads: the identifier key, the ILMD
-    lotNumber key)."""
+    or commissions units into one of its lots (`trace.traces.newer_events_touch`)."""
     if job.status != RecallJob.Status.SUCCEEDED or not job.result:
         return False
-    keys = job.result.get("scopeKeys") or {}
-    later = (
-        Event.objects.all()
-        if job.horizon is None
-        else Event.objects.filter(record_time__gt=job.horizon)
-    )
-    if not later.exists():
-        return False
-    for chunk in chunks(keys.get("identifiers", [])):
-        if EventIdentifier.objects.filter(
-            canonical__in=chunk, event_id__in=later.values("pk")
-        ).exists():
-            return True
-    for chunk in chunks(keys.get("lotNumbers", [])):
-        if ExtensionField.objects.filter(
-            text__in=chunk,
-            name="lotNumber",
-            scope="ilmd",
-            inner=False,
-            namespace=CBV_MASTER_DATA,
-            event_id__in=later.values("pk"),
-        ).exists():
-            return True
-    return False
+    return newer_events_touch(job.horizon, job.result.get("scopeKeys") or {})

@@ -469,14 +469,18 @@ def forward(key: str, given: str, kind: str, report: Report) -> dict[str, Any]:
 
 def newer_data(job: TraceJob) -> bool:
     """Whether an event recorded after the job's horizon names an identifier the answer
-    rests on or commissions units into one of its lots (index reads, as recalls do)."""
+    rests on or commissions units into one of its lots."""
     if job.status != TraceJob.Status.SUCCEEDED or not job.result:
         return False
-    keys = job.result.get("scopeKeys") or {}
+    return newer_events_touch(job.horizon, job.result.get("scopeKeys") or {})
+
+
+def newer_events_touch(horizon: Any, keys: dict[str, list[str]]) -> bool:
+    """Whether an event recorded after `horizon` names one of `keys["identifiers"]` or
+    commissions units into a lot numbered one of `keys["lotNumbers"]` (index reads: the
+    identifier key, the ILMD lotNumber key). Shared by traces and recalls."""
     later = (
-        Event.objects.all()
-        if job.horizon is None
-        else Event.objects.filter(record_time__gt=job.horizon)
+        Event.objects.all() if horizon is None else Event.objects.filter(record_time__gt=horizon)
     )
     if not later.exists():
         return False

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from epcis.capture.receive import receive_document
+from epcis.capture.worker import process_capture
 from epcis.ingest import ingest_document
 from epcis.models import CaptureJob
 from tests.support.processes import REPO
@@ -89,6 +91,28 @@ def hash_document(name: str, event_ids: list[str] | None = None) -> bytes:
     assert len(events) == len(event_ids)
     stamped = (offset + element.format(i) + rest for i, rest in zip(event_ids, events, strict=True))
     return (head + "".join(stamped)).encode()
+
+
+def captured(
+    body: bytes,
+    *,
+    owner: str = "alice",
+    media_type: str = "application/ld+json",
+    behaviour: str = "rollback",
+) -> CaptureJob:
+    """A document received as POST /capture receives it, then run by the worker (no HTTP,
+    no broker); the finished job."""
+    user, _ = get_user_model().objects.get_or_create(username=owner)
+    job = receive_document(
+        owner=user,
+        media_type=media_type,
+        error_behaviour=behaviour,
+        body_stream=io.BytesIO(body),
+        content_length=len(body),
+    )
+    process_capture(capture_id=job.pk)
+    job.refresh_from_db()
+    return job
 
 
 # -- the query repository (fixtures/epcis/query/) ----------------------------------------

@@ -4,18 +4,15 @@ snapshot of the lineage tables that does not depend on capture order."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from django.contrib.auth import get_user_model
 from django.db import connection
 
-from epcis.capture.receive import receive_document
-from epcis.capture.worker import process_capture
 from epcis.identifiers import matching_key
 from epcis.models import CaptureJob, Event
+from tests.support.builders import captured
 from tests.support.processes import REPO
 from trace.models import (
     Containment,
@@ -100,16 +97,7 @@ def document(events: list[dict[str, Any]]) -> bytes:
 
 def capture_as(owner: str, body: bytes) -> CaptureJob:
     """POST /capture then the worker, as a partner's document goes (without HTTP)."""
-    user, _ = get_user_model().objects.get_or_create(username=owner)
-    job = receive_document(
-        owner=user,
-        media_type="application/ld+json",
-        error_behaviour="rollback",
-        body_stream=io.BytesIO(body),
-        content_length=len(body),
-    )
-    process_capture(capture_id=job.pk)
-    job.refresh_from_db()
+    job = captured(body, owner=owner)
     assert job.status == CaptureJob.Status.SUCCEEDED, job.errors
     return job
 

@@ -3,14 +3,10 @@ its expected answers in the README there), captured through the real capture pat
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from django.contrib.auth import get_user_model
-
-from epcis.capture.receive import receive_document
-from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob
+from tests.support.builders import captured
 from tests.support.processes import REPO
 
 SCENARIO = REPO / "fixtures" / "scenarios" / "recall"
@@ -50,16 +46,8 @@ def name(text: Any) -> Any:
 
 
 def capture_as(owner: str, body: bytes) -> CaptureJob:
-    user, _ = get_user_model().objects.get_or_create(username=owner)
-    job = receive_document(
-        owner=user,
-        media_type="application/ld+json",
-        error_behaviour="rollback",
-        body_stream=io.BytesIO(body),
-        content_length=len(body),
-    )
-    process_capture(capture_id=job.pk)
-    job.refresh_from_db()
+    """POST /capture then the worker, as a partner's document goes (without HTTP)."""
+    job = captured(body, owner=owner)
     assert job.status == CaptureJob.Status.SUCCEEDED, job.errors
     return job
 

@@ -7,21 +7,18 @@ GTIN 0 4012345 11111 + check digit 8 = 04012345111118, serial 1001.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from epcis.capture.hooks import Quantity, StoredEvent, check_after_store_hooks
-from epcis.capture.receive import receive_document
-from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob, Event
 from tests.support import hooks
+from tests.support.builders import captured
 
 pytestmark = pytest.mark.django_db
 RECORDING = ["tests.support.hooks.recording_hook"]
@@ -84,20 +81,6 @@ def recorded(settings) -> list[dict]:
     settings.EPCIS_AFTER_STORE = RECORDING
     hooks.CALLS.clear()
     return hooks.CALLS
-
-
-def captured(body: bytes, *, behaviour: str = "rollback", owner: str = "alice") -> CaptureJob:
-    user, _ = get_user_model().objects.get_or_create(username=owner)
-    job = receive_document(
-        owner=user,
-        media_type="application/ld+json",
-        error_behaviour=behaviour,
-        body_stream=io.BytesIO(body),
-        content_length=len(body),
-    )
-    process_capture(capture_id=job.pk)
-    job.refresh_from_db()
-    return job
 
 
 def test_hook_gets_typed_events_built_from_what_ingest_computed(recorded):

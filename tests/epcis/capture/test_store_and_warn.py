@@ -9,18 +9,14 @@ event lacks its eventTime, a structural error that is never stored.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from epcis.capture.receive import receive_document
-from epcis.capture.worker import process_capture
 from epcis.models import CaptureJob, Event, EventIdentifier
 from epcis.partners import set_identifier_defects
-from tests.support.builders import json_document
+from tests.support.builders import captured, json_document
 
 pytestmark = pytest.mark.django_db
 BAD_GTIN = "https://id.gs1.org/01/04012345111113/21/7"
@@ -44,22 +40,12 @@ NO_TIME = (
 )
 
 
-def captured(body: bytes, owner: str = "gdst") -> CaptureJob:
-    user, _ = get_user_model().objects.get_or_create(username=owner)
-    job = receive_document(
-        owner=user,
-        media_type="application/ld+json",
-        error_behaviour="proceed",
-        body_stream=io.BytesIO(body),
-        content_length=len(body),
-    )
-    process_capture(capture_id=job.pk)
-    job.refresh_from_db()
-    return job
+def captured_by_gdst(body: bytes) -> CaptureJob:
+    return captured(body, owner="gdst", behaviour="proceed")
 
 
 def test_a_strict_partner_has_each_defect_refused():
-    job = captured(json_document(BAD_CHECK, BAD_LENGTH, BAD_WORD))
+    job = captured_by_gdst(json_document(BAD_CHECK, BAD_LENGTH, BAD_WORD))
     assert (job.status, job.stored_count) == (CaptureJob.Status.FAILED, 0)
     assert [(e["eventIndex"], e["field"]) for e in job.errors] == [
         (0, "epcList[0]"),
@@ -71,7 +57,7 @@ def test_a_strict_partner_has_each_defect_refused():
 def test_a_warn_partner_has_them_stored_as_sent_with_a_warning_each():
     get_user_model().objects.create(username="gdst")
     set_identifier_defects(username="gdst", policy="warn")
-    job = captured(json_document(BAD_CHECK, BAD_LENGTH, BAD_WORD))
+    job = captured_by_gdst(json_document(BAD_CHECK, BAD_LENGTH, BAD_WORD))
     assert (job.status, job.stored_count, job.errors) == (CaptureJob.Status.SUCCEEDED, 3, [])
     warnings = job.header["warnings"]
     assert [(w["eventIndex"], w["field"], w["severity"]) for w in warnings] == [
@@ -96,7 +82,7 @@ def test_a_warn_partner_has_them_stored_as_sent_with_a_warning_each():
 def test_a_warn_partner_still_has_structural_errors_refused():
     get_user_model().objects.create(username="gdst")
     set_identifier_defects(username="gdst", policy="warn")
-    job = captured(json_document(BAD_CHECK, NO_TIME))
+    job = captured_by_gdst(json_document(BAD_CHECK, NO_TIME))
     assert (job.status, job.stored_count) == (CaptureJob.Status.FAILED, 1)  # proceed
     assert [(e["eventIndex"], e["field"]) for e in job.errors] == [(1, "eventTime")]
 
@@ -104,7 +90,7 @@ def test_a_warn_partner_still_has_structural_errors_refused():
 def test_the_text_as_given_finds_the_event(staff_client):
     get_user_model().objects.create(username="gdst")
     set_identifier_defects(username="gdst", policy="warn")
-    captured(json_document(BAD_CHECK))
+    captured_by_gdst(json_document(BAD_CHECK))
     response = staff_client.get("/events", {"MATCH_epc": BAD_GTIN})
     assert response.status_code == 200, response.content
     events = response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
