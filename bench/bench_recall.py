@@ -35,7 +35,37 @@ TARGETS = {
     "recall": "< 1 s at 1M events",
     "tripled": "≤ 1.2× slower",
     "export": "reported",
+    "backward": "< 200 ms at 1M events",
+    "forward": "< 1 s at 1M events",
 }
+
+
+def measure_traces(staff: Any, lot: str, runs: int) -> dict[str, float]:
+    """POST-to-succeeded of a backward trace of one unit of the big lot and of the forward
+    trace of the lot (issue 13), in-process as the recall: median after one warm-up."""
+    from epcis.identifiers import matching_key
+    from trace.models import LotMembership, TraceJob
+    from trace.services import request_trace
+    from trace.tasks import run_trace_task
+
+    unit = LotMembership.objects.filter(lot=matching_key(lot)).values_list("unit", flat=True)[0]
+    requests = {
+        "backward": {"epc": unit, "direction": "backward"},
+        "forward": {"epcClass": lot, "direction": "forward"},
+    }
+    medians = {}
+    for name, params in requests.items():
+        seconds = []
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            job = request_trace(staff, {**params, "reason": "bench"})
+            run_trace_task(job.pk)  # the Celery task's body, in this process
+            job.refresh_from_db()
+            seconds.append(time.perf_counter() - started)
+            if job.status != TraceJob.Status.SUCCEEDED:
+                raise RuntimeError(f"trace {job.pk} {job.status}: {job.error}")
+        medians[name] = statistics.median(seconds[1:])  # the first warms up
+    return medians
 
 
 def log(message: str) -> None:
@@ -130,6 +160,7 @@ def measure(runs: int) -> dict[str, Any]:
             size = len(response.content)
         exports[suffix] = (statistics.median(seconds), size)
     return {
+        "traces": measure_traces(staff, lot, runs),
         "seconds": statistics.median(t for t, _ in timings),
         "summary": (job.result or {})["summary"],
         "ctes": len((job.result or {}).get("cteEvents") or ()),
@@ -172,6 +203,17 @@ def section_recall(args: argparse.Namespace) -> dict[str, Any]:
             TARGETS["tripled"],
         ],
     ]
+    for name, what in (("backward", "one unit"), ("forward", f"the lot ({units:,} units)")):
+        t1, t3 = first["traces"][name], tripled["traces"][name]
+        rows.append(
+            [
+                f"Trace {name} of {what}, POST to succeeded, {size3} vs {size} events",
+                f"{t3 * 1000:.0f} ms",
+                f"{t1 * 1000:.0f} ms",
+                f"{t3 / t1:.2f}×",
+                TARGETS[name],
+            ]
+        )
     for suffix in EXPORTS:
         (t1, bytes1), (t3, _) = first["exports"][suffix], tripled["exports"][suffix]
         rows.append(

@@ -893,8 +893,6 @@ def main() -> None:
         rows += result["rows"]
         plans += result.get("plans", [])
         notes += result.get("notes", [])
-    rows.append(["Trace / current state", "not built yet", "", "", "grows with the subgraph"])
-    rows.append(["Recall scope of one lot", "not built yet", "", "", "same at 100k and 10M"])
     report = render(host, args, rows, plans, notes, time.perf_counter() - started)
     print(report)
     results = ROOT / "bench" / "results"
