@@ -32,11 +32,13 @@ from trace.selectors import (
     IN_CHUNK,
     MAX_DEPTH,
     QUANTITY_FIELDS,
+    Window,
     counting_events,
     display_forms,
     is_known,
     transformation_closure,
     units_of_lot,
+    windows_of,
 )
 from trace.traces import newer_events_touch
 
@@ -66,15 +68,6 @@ def compute(job: RecallJob, report: Report) -> dict[str, Any]:
 
 
 # -- the graph --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    container: str
-    start: datetime
-    end: datetime | None
-    began: int | None
-    ended: int | None
 
 
 @dataclass
@@ -162,38 +155,6 @@ def stays_upward(graph: Graph) -> None:
             for stay in Containment.objects.filter(child__in=chunk):
                 graph.stays[stay.child].append(stay)
         level = {s.parent for item in level for s in graph.stays[item]}
-
-
-def windows_of(graph: Graph, unit: str) -> list[Window]:
-    """trace.selectors.windows_of, from the stays already read."""
-    found: list[Window] = []
-    level: list[tuple[str, datetime | None, datetime | None, frozenset[str]]] = [
-        (unit, None, None, frozenset({unit}))
-    ]
-    for _ in range(MAX_DEPTH):
-        following: list[tuple[str, datetime | None, datetime | None, frozenset[str]]] = []
-        for item, start, end, path in level:
-            for stay in graph.stays.get(item, ()):
-                window = _cut(stay, start, end)
-                if window is not None and stay.parent not in path:
-                    found.append(window)
-                    following.append((stay.parent, window.start, window.end, path | {stay.parent}))
-        if not following:
-            break
-        level = following
-    return found
-
-
-def _cut(stay: Containment, start: datetime | None, end: datetime | None) -> Window | None:
-    begin = stay.from_time if start is None else max(start, stay.from_time)
-    until = stay.until_time
-    if end is not None and (until is None or end < until):
-        until = end
-    if until is not None and until <= begin:
-        return None
-    began = stay.from_event_id if begin == stay.from_time else None
-    ended = stay.until_event_id if until is not None and until == stay.until_time else None
-    return Window(stay.parent, begin, until, began, ended)
 
 
 def parents_now(graph: Graph, unit: str, now: datetime) -> list[str]:
@@ -555,7 +516,7 @@ def recall_scope(
     report(0.2)
     stays_upward(graph)
     for unit in graph.units:
-        graph.windows[unit] = windows_of(graph, unit)
+        graph.windows[unit] = windows_of(unit, graph.stays)
     report(0.35)
     containers = held | {w.container for ws in graph.windows.values() for w in ws}
     names = naming(graph.units | containers)

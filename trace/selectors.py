@@ -14,7 +14,7 @@ is inside; at the exact time of the unpacking (or decommissioning) it is out.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -274,18 +274,17 @@ class Window:
 _Level = tuple[str, datetime | None, datetime | None, frozenset[str]]
 
 
-def windows_of(key: str) -> list[Window]:
+def windows_of(key: str, known: Mapping[str, Sequence[Containment]] | None = None) -> list[Window]:
     """When the identifier was inside each container, directly or through others: a stay
-    of the identifier, then its container's stays cut to it, level by level."""
+    of the identifier, then its container's stays cut to it, level by level. `known`: the
+    stays already read, by child (a recall reads them for all its units at once); else
+    each level is one query."""
     found: list[Window] = []
     level: list[_Level] = [(key, None, None, frozenset({key}))]
     for depth in range(1, MAX_DEPTH + 1):
         if not level:
             break
-        stays = Containment.objects.filter(child__in={item for item, *_ in level})
-        by_child: dict[str, list[Containment]] = {}
-        for stay in stays:
-            by_child.setdefault(stay.child, []).append(stay)
+        by_child = known if known is not None else _stays_by_child({i for i, *_ in level})
         following: list[_Level] = []
         for item, start, end, path in level:
             for stay in by_child.get(item, ()):
@@ -295,6 +294,13 @@ def windows_of(key: str) -> list[Window]:
                     following.append((stay.parent, window.start, window.end, path | {stay.parent}))
         level = following
     return found
+
+
+def _stays_by_child(children: set[str]) -> dict[str, list[Containment]]:
+    by_child: dict[str, list[Containment]] = {}
+    for stay in Containment.objects.filter(child__in=children):
+        by_child.setdefault(stay.child, []).append(stay)
+    return by_child
 
 
 def _cut(
